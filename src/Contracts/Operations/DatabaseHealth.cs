@@ -1,0 +1,3 @@
+namespace Contracts.Operations;
+
+public sealed record DatabaseHealth(bool Reachable, string Provider, string? Error);

@@ -1,0 +1,3 @@
+namespace Contracts.Placement;
+
+public sealed record CreateResourceProvider(Guid Uuid, string Name, Guid? ParentUuid);

@@ -1,0 +1,20 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Workers.Data;
+
+public static class DbErrors
+{
+    /// <summary>
+    /// A unique or foreign-key constraint refused the write: another transaction got there first (the same
+    /// command redelivered, or a concurrent writer). Re-running the command sees the winner's commit.
+    /// </summary>
+    public static bool IsConstraintViolation(Exception e) => e switch
+    {
+        DbUpdateException { InnerException: { } inner } => IsConstraintViolation(inner),
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ForeignKeyViolation,
+        SqliteException sqlite => sqlite.SqliteErrorCode == 19, // SQLITE_CONSTRAINT
+        _ => false,
+    };
+}

@@ -1,0 +1,32 @@
+using Serilog;
+using Serilog.Formatting.Json;
+
+namespace Workers.Hosting;
+
+public static class ServiceLogging
+{
+    const string TextTemplate =
+        "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {RequestId} {SourceContext}: {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>
+    /// Serilog to the console: JSON lines unless <c>Logging:Json</c> is false (Development reads text).
+    /// Levels come from the <c>Serilog</c> section. Every line written inside a request's scope carries its
+    /// <c>RequestId</c>, in the Api and in the worker that handles the request's message.
+    /// </summary>
+    public static IHostApplicationBuilder AddServiceLogging(this IHostApplicationBuilder builder)
+    {
+        var configuration = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("MassTransit", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Quartz", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext();
+        configuration = builder.Configuration.GetValue("Logging:Json", true)
+            ? configuration.WriteTo.Console(new JsonFormatter(renderMessage: true))
+            : configuration.WriteTo.Console(outputTemplate: TextTemplate);
+        builder.Logging.ClearProviders().AddSerilog(configuration.CreateLogger(), dispose: true);
+        return builder;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Workers.Data;
+
+namespace Workers.Inbox;
+
+/// <summary>
+/// Applies a command at most once per message id. The command's effect and its inbox row (with the response)
+/// commit in one transaction; a redelivery of the same message, to this worker or another, finds the row and gets
+/// the stored response back without touching anything else.
+/// </summary>
+public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults, ILogger<Inbox> logger)
+{
+    // A constraint violation means a concurrent transaction committed first (the same message on another worker,
+    // or a competing writer); a fresh attempt sees its commit. Three attempts end any such race.
+    const int Attempts = 3;
+
+    public async Task<TResponse> Apply<TMessage, TResponse>(
+        ConsumeContext<TMessage> context, Func<CancellationToken, Task<TResponse>> apply)
+        where TMessage : class where TResponse : class
+    {
+        var messageId = context.MessageId ?? throw new InvalidOperationException("A command must carry a message id.");
+        var ct = context.CancellationToken;
+        for (var attempt = 1; ; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            try
+            {
+                var stored = await db.Inbox.AsNoTracking().SingleOrDefaultAsync(x => x.MessageId == messageId, ct);
+                if (stored is not null)
+                {
+                    logger.LogInformation("Message {MessageId} ({MessageType}) was already applied; answering its stored response",
+                        messageId, stored.MessageType);
+                    return JsonSerializer.Deserialize<TResponse>(stored.ResponseJson)!;
+                }
+
+                var response = await apply(ct);
+                db.Inbox.Add(new InboxRecord
+                {
+                    MessageId = messageId,
+                    MessageType = typeof(TMessage).Name,
+                    ResponseType = typeof(TResponse).Name,
+                    ResponseJson = JsonSerializer.Serialize(response),
+                    ReceivedAt = clock.GetUtcNow().UtcDateTime,
+                });
+                await db.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
+                faults.AfterCommit(typeof(TMessage).Name);
+                return response;
+            }
+            catch (Exception e) when (attempt < Attempts && DbErrors.IsConstraintViolation(e))
+            {
+                logger.LogInformation("Message {MessageId} met a concurrent commit (attempt {Attempt}); retrying", messageId, attempt);
+            }
+        }
+    }
+}

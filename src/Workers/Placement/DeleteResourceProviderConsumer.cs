@@ -1,0 +1,28 @@
+using Contracts.Placement;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Workers.Data;
+
+namespace Workers.Placement;
+
+public sealed class DeleteResourceProviderConsumer(ServiceDb db, Inbox.Inbox inbox) : IConsumer<DeleteResourceProvider>
+{
+    public async Task Consume(ConsumeContext<DeleteResourceProvider> context) =>
+        await context.RespondAsync(await inbox.Apply(context, ct => Delete(context.Message, ct)));
+
+    async Task<ResourceProviderResult> Delete(DeleteResourceProvider command, CancellationToken ct)
+    {
+        var provider = await db.ResourceProviders.SingleOrDefaultAsync(x => x.Uuid == command.Uuid, ct);
+        if (provider is null)
+            return new(null, new PlacementProblem(404, PlacementProblem.UndefinedCode,
+                $"No resource provider with uuid {command.Uuid} found for delete"));
+        // The foreign key refuses a parent's delete too; a child added concurrently surfaces as a retry that lands here.
+        if (await db.ResourceProviders.AnyAsync(x => x.ParentId == provider.Id, ct))
+            return new(null, new PlacementProblem(409, "placement.resource_provider.cannot_delete_parent",
+                $"Unable to delete parent resource provider {command.Uuid}: It has child resource providers."));
+
+        db.ResourceProviders.Remove(provider);
+        await db.SaveChangesAsync(ct);
+        return new(null, null);
+    }
+}

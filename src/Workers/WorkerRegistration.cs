@@ -1,0 +1,46 @@
+using MassTransit;
+using Quartz;
+using Workers.Data;
+using Workers.Inbox;
+using Workers.Operations;
+using Workers.Placement;
+
+namespace Workers;
+
+public static class WorkerRegistration
+{
+    /// <summary>
+    /// Everything a worker runs besides its consumers: the database and its start-up migration, the inbox, and the
+    /// Quartz jobs. Register before the bus so the schema is current before the first message is consumed.
+    /// </summary>
+    public static IHostApplicationBuilder AddWorkers(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddServiceDatabase();
+        builder.Services.AddScoped<Inbox.Inbox>();
+        builder.Services.AddSingleton<WorkerFaults>();
+        builder.Services.AddOptions<WorkerFaultOptions>().BindConfiguration(WorkerFaultOptions.Section);
+        builder.Services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateOnStart();
+
+        builder.Services.AddQuartz(q =>
+        {
+            q.AddJob<PruneInbox>(j => j.WithIdentity(PruneInbox.Key));
+            q.AddTrigger(t => t.ForJob(PruneInbox.Key).WithIdentity($"{PruneInbox.Key.Name}-hourly")
+                .StartNow().WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+        });
+        builder.Services.AddQuartzHostedService(q => q.WaitForJobsToComplete = true);
+        return builder;
+    }
+
+    /// <summary>The workers' consumers, for the workers' own bus or, embedded, the Api's.</summary>
+    public static IBusRegistrationConfigurator AddWorkerConsumers(this IBusRegistrationConfigurator bus)
+    {
+        bus.AddConsumer<CreateResourceProviderConsumer>();
+        bus.AddConsumer<UpdateResourceProviderConsumer>();
+        bus.AddConsumer<DeleteResourceProviderConsumer>();
+        bus.AddConsumer<GetResourceProviderConsumer>();
+        bus.AddConsumer<ListResourceProvidersConsumer>();
+        bus.AddConsumer<GetDatabaseHealthConsumer>();
+        return bus;
+    }
+}
