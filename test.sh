@@ -45,6 +45,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 keep_results=${RESULTS_DIR:+yes}
 results=${RESULTS_DIR:-$(mktemp -d /tmp/msgtest-results.XXXXXX)}
 mkdir -p "$results"
+find "$results" -name '*.trx' -delete # only this run's files are counted
 
 # Whatever happens (failure, Ctrl-C, kill), stop the servers we started.
 cleanup() {

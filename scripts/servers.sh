@@ -24,9 +24,10 @@ _log() { echo "servers: $*" >&2; }
 # initdb refuses to run as root and Debian's RabbitMQ expects its own user:
 # as root, run their tools as postgres / rabbitmq; otherwise as ourselves.
 # Sets the array AS to the command prefix (an array, so that setsid and
-# timeout can run it, which they cannot do with a shell function).
+# timeout can run it, which they cannot do with a shell function). It ends
+# in `env -C /`: the caller's folder may be closed to that user.
 _as() { # USER
-    if [ "$(id -u)" = 0 ]; then AS=(runuser -u "$1" --); else AS=(); fi
+    if [ "$(id -u)" = 0 ]; then AS=(runuser -u "$1" -- env -C /); else AS=(env -C /); fi
 }
 
 _own() { # USER PATH... : hand folders to the user the server runs as
@@ -47,9 +48,11 @@ servers_install() {
     _log "installing ${missing[*]}"
     # Installing rabbitmq-server may start a default node on 5672: harmless,
     # this script never uses it.
-    apt-get update -q >&2 &&
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
-        { _log "apt-get install ${missing[*]} failed"; return 1; }
+    if ! { apt-get update -q &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; } >&2; then
+        _log "apt-get install ${missing[*]} failed"
+        return 1
+    fi
     PYTHON=${PYTHON:-$(command -v python3)}
 }
 
@@ -75,7 +78,7 @@ EOF
 # /usr/sbin are bypassed because they reset the environment and the folder.
 _rabbit_env() {
     _as rabbitmq
-    RABBIT=("${AS[@]}" env
+    RABBIT=("${AS[@]}"
         HOME="$SERVERS_DIR/rabbit/home" LC_ALL=C.UTF-8
         RABBITMQ_NODENAME="$RABBIT_NODE"
         RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
@@ -104,7 +107,7 @@ _state() { # VAR VALUE
 }
 
 servers_start() {
-    local t0=$SECONDS ports
+    local t0=$SECONDS
     SERVERS_DIR=$(mktemp -d /tmp/msgtest.XXXXXX) || return 1
     chmod 755 "$SERVERS_DIR" # postgres and rabbitmq must reach their folders
     SERVERS_STATE=$SERVERS_DIR/state
@@ -216,12 +219,12 @@ servers_stop() { # [STATEFILE]
             # our private folder) is gone.
             local beam i
             beam=$(cat "$SERVERS_DIR/rabbit/mnesia/$RABBIT_NODE.pid" 2>/dev/null ||
-                pgrep -f -- "beam.* -home $SERVERS_DIR/rabbit/home " || true)
+                pgrep -o -f -- "beam.* -home $SERVERS_DIR/rabbit/home " || true)
             _rabbit_env
             timeout 60 "${RABBIT[@]}" "$RABBIT_BIN/rabbitmqctl" -q -n "$RABBIT_NODE" stop >/dev/null 2>&1 || true
             for i in $(seq 1 40); do
-                [ -n "$beam" ] && kill -0 $beam 2>/dev/null || break
-                [ "$i" = 30 ] && { _log "RabbitMQ node did not stop, killing it"; kill -KILL $beam; }
+                if [ -z "$beam" ] || ! kill -0 "$beam" 2>/dev/null; then break; fi
+                [ "$i" = 30 ] && { _log "RabbitMQ node did not stop, killing it"; kill -KILL "$beam"; }
                 sleep 0.5
             done
             [ -n "$RABBIT_PID" ] && kill "$RABBIT_PID" 2>/dev/null

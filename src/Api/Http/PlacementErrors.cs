@@ -14,6 +14,16 @@ public static class PlacementErrors
         new PlacementError(status, detail, code, null);
 
     public static IResult NotFound(string detail) => Error(404, detail);
+
+    /// <summary>
+    /// A provider lookup that fails inside a handler: Placement turns that NotFound into a 404 outside the handler,
+    /// so it carries no Vary (unlike the 404s its handlers write themselves, e.g. on delete).
+    /// </summary>
+    public static IResult LookupNotFound(HttpContext http, string detail)
+    {
+        SuppressVary(http);
+        return Error(404, detail);
+    }
     public static IResult BadRequest(string detail) => Error(400, detail);
 
     public static IResult Forbidden(HttpContext http, string action)

@@ -41,6 +41,7 @@ public sealed class PlacementGate(RequestDelegate next, IOptions<ApiOptions> opt
         var length = http.Request.ContentLength;
         if (length > 0 && string.IsNullOrEmpty(http.Request.ContentType))
         {
+            PlacementErrors.SuppressVary(http);
             await PlacementErrors.BadRequest("content-type header required when content-length > 0").ExecuteAsync(http);
             return;
         }

@@ -28,12 +28,8 @@ public readonly record struct PlacementVersion(int Major, int Minor) : IComparab
         if (requested == "latest")
             requested = Max.ToString();
 
+        // Python converts each part with int() before it builds the (major, minor) pair.
         var parts = requested.Split('.', 2);
-        if (parts.Length < 2)
-        {
-            badRequest = $"invalid version string: {requested}; Version.__new__() missing 1 required positional argument: 'minor'";
-            return null;
-        }
         foreach (var part in parts)
         {
             if (!TryPythonInt(part, out _))
@@ -41,6 +37,11 @@ public readonly record struct PlacementVersion(int Major, int Minor) : IComparab
                 badRequest = $"invalid version string: {requested}; invalid literal for int() with base 10: {PythonRepr.Of(part)}";
                 return null;
             }
+        }
+        if (parts.Length < 2)
+        {
+            badRequest = $"invalid version string: {requested}; Version.__new__() missing 1 required positional argument: 'minor'";
+            return null;
         }
         TryPythonInt(parts[0], out var major);
         TryPythonInt(parts[1], out var minor);

@@ -31,9 +31,14 @@ public static class ResourceProvidersApi
         if (PlacementHttp.ValidateQuery(http, version.AtLeast(14) ? Schemas.List14 : Schemas.List) is { } invalid)
             return invalid;
 
+        // Placement compares uuid filters with the stored strings: a form other than the canonical one matches nothing.
         var query = http.Request.Query;
-        var list = await workers.Ask<ListResourceProviders, ResourceProviderList>(http, new(
-            Last(query, "name"), Uuid(Last(query, "uuid")), Uuid(Last(query, "in_tree"))));
+        var (uuid, inTree) = (Last(query, "uuid"), Last(query, "in_tree"));
+        Guid? uuidFilter = null, treeFilter = null;
+        if (!string.IsNullOrEmpty(uuid) && !Canonical(uuid, out uuidFilter) || !string.IsNullOrEmpty(inTree) && !Canonical(inTree, out treeFilter))
+            return PlacementHttp.Json(new { resource_providers = Array.Empty<object>() },
+                lastModified: PlacementHttp.LastModifiedFrom15(http, DateTime.UtcNow));
+        var list = await workers.Ask<ListResourceProviders, ResourceProviderList>(http, new(Last(query, "name"), uuidFilter, treeFilter));
         var modified = list.Providers.Select(Modified).DefaultIfEmpty(DateTime.UtcNow).Max();
         return PlacementHttp.Json(new { resource_providers = list.Providers.Select(p => Json(p, version)) },
             lastModified: PlacementHttp.LastModifiedFrom15(http, modified));
@@ -49,11 +54,12 @@ public static class ResourceProvidersApi
             return invalid;
 
         var name = body.GetProperty("name").GetString()!;
-        var uuid = body.TryGetProperty("uuid", out var given) ? Uuid(given.GetString())!.Value : Guid.NewGuid();
+        // The provider's own uuid is normalised (any form is_uuid_like accepts); references to others are not.
+        var uuid = body.TryGetProperty("uuid", out var given) && PlacementUuid.TryParse(given.GetString(), out var u) ? u : Guid.NewGuid();
         if (name.Length == 0)
             return PlacementErrors.BadRequest(
                 $"Unable to create resource provider \"\", {uuid}: Object action create failed because: name is required");
-        var parent = body.TryGetProperty("parent_provider_uuid", out var p) ? Uuid(p.GetString()) : null;
+        var parent = body.TryGetProperty("parent_provider_uuid", out var p) ? p.GetString() : null;
 
         var result = await workers.Ask<CreateResourceProvider, ResourceProviderResult>(http, new(uuid, name, parent));
         if (result.Problem is { } problem)
@@ -70,11 +76,11 @@ public static class ResourceProvidersApi
         if ((PlacementHttp.RequireJsonAccepted(http) ?? PlacementHttp.Authorize(http, "placement:resource_providers:show")) is { } refused)
             return refused;
         if (!PlacementUuid.TryParseCanonical(uuid, out var id))
-            return PlacementErrors.NotFound($"No resource provider with uuid {uuid} found");
+            return PlacementErrors.LookupNotFound(http, $"No resource provider with uuid {uuid} found");
 
         var result = await workers.Ask<GetResourceProvider, ResourceProviderResult>(http, new(id));
         return result.Problem is { } problem
-            ? Error(problem)
+            ? LookupError(http, problem)
             : PlacementHttp.Json(Json(result.Provider!, PlacementVersion.Of(http)),
                 lastModified: PlacementHttp.LastModifiedFrom15(http, Modified(result.Provider!)));
     }
@@ -86,21 +92,21 @@ public static class ResourceProvidersApi
         if ((PlacementHttp.RequireJsonContent(http) ?? PlacementHttp.Authorize(http, "placement:resource_providers:update")) is { } refused)
             return refused;
         if (!PlacementUuid.TryParseCanonical(uuid, out var id))
-            return PlacementErrors.NotFound($"No resource provider with uuid {uuid} found");
+            return PlacementErrors.LookupNotFound(http, $"No resource provider with uuid {uuid} found");
         var (body, invalid) = await PlacementHttp.ReadJson(http, version.AtLeast(14) ? Schemas.Update14 : Schemas.Update);
         if (invalid is not null)
         {
             // Placement looks the provider up before it reads the body: an unknown provider is a 404 whatever the body.
             var existing = await reader.Ask<GetResourceProvider, ResourceProviderResult>(http, new(id));
-            return existing.Problem is { } missing ? Error(missing) : invalid;
+            return existing.Problem is { } missing ? LookupError(http, missing) : invalid;
         }
 
         var setsParent = body.TryGetProperty("parent_provider_uuid", out var p);
         var result = await workers.Ask<UpdateResourceProvider, ResourceProviderResult>(http, new(
-            id, body.GetProperty("name").GetString()!, setsParent, setsParent ? Uuid(p.GetString()) : null,
+            id, body.GetProperty("name").GetString()!, setsParent, setsParent ? p.GetString() : null,
             AllowReparenting: version.AtLeast(37)));
         return result.Problem is { } problem
-            ? Error(problem)
+            ? LookupError(http, problem)
             : PlacementHttp.Json(Json(result.Provider!, version),
                 lastModified: PlacementHttp.LastModifiedFrom15(http, Modified(result.Provider!)));
     }
@@ -118,13 +124,19 @@ public static class ResourceProvidersApi
 
     static IResult Error(PlacementProblem problem) => PlacementErrors.Error(problem.Status, problem.Detail, problem.Code);
 
+    static IResult LookupError(HttpContext http, PlacementProblem problem) =>
+        problem.Status == 404 ? PlacementErrors.LookupNotFound(http, problem.Detail) : Error(problem);
+
     static DateTime Modified(ResourceProvider provider) => provider.UpdatedAt ?? provider.CreatedAt;
 
     static string? Last(IQueryCollection query, string key) =>
         query.TryGetValue(key, out var values) && values.Count > 0 ? values[^1] : null;
 
-    // Placement compares these as stored strings; we read any form of the uuid the schema accepted (see README).
-    static Guid? Uuid(string? value) => PlacementUuid.TryParse(value, out var uuid) ? uuid : null;
+    static bool Canonical(string value, out Guid? uuid)
+    {
+        uuid = PlacementUuid.TryParseCanonical(value, out var parsed) ? parsed : null;
+        return uuid is not null;
+    }
 
     static string SelfHref(Guid uuid) => $"{PlacementGate.Prefix}/resource_providers/{uuid}";
 

@@ -16,9 +16,9 @@ public sealed class CreateResourceProviderConsumer(ServiceDb db, Inbox.Inbox inb
         ResourceProviderRecord? parent = null;
         if (command.ParentUuid is { } parentUuid)
         {
-            if (parentUuid == command.Uuid)
+            if (parentUuid == command.Uuid.ToString())
                 return Refused(command, "parent provider UUID cannot be same as UUID. Please set parent provider UUID to None if there is no parent.");
-            parent = await db.ResourceProviders.SingleOrDefaultAsync(x => x.Uuid == parentUuid, ct);
+            parent = await ProviderViews.FindByStoredUuid(db, parentUuid, ct);
             if (parent is null)
                 return Refused(command, "parent provider UUID does not exist.");
         }

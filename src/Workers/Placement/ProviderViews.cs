@@ -1,4 +1,5 @@
 using Contracts.Placement;
+using Microsoft.EntityFrameworkCore;
 using Workers.Data;
 
 namespace Workers.Placement;
@@ -14,6 +15,12 @@ public static class ProviderViews
         orderby rp.Id
         select new ResourceProvider(rp.Uuid, rp.Name, rp.Generation, parent == null ? null : parent.Uuid, root.Uuid,
             rp.CreatedAt, rp.UpdatedAt);
+
+    /// <summary>The provider whose stored uuid is exactly this string (lower case, dashed), as Placement compares them.</summary>
+    public static async Task<ResourceProviderRecord?> FindByStoredUuid(ServiceDb db, string uuid, CancellationToken ct) =>
+        Guid.TryParseExact(uuid, "D", out var parsed) && parsed.ToString("D") == uuid
+            ? await db.ResourceProviders.SingleOrDefaultAsync(x => x.Uuid == parsed, ct)
+            : null;
 
     public static PlacementProblem NotFound(Guid uuid) =>
         new(404, PlacementProblem.UndefinedCode, $"No resource provider with uuid {uuid} found");

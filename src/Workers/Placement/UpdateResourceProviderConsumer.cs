@@ -40,7 +40,7 @@ public sealed class UpdateResourceProviderConsumer(ServiceDb db, Inbox.Inbox inb
     {
         if (command.ParentUuid is { } parentUuid)
         {
-            var parent = await db.ResourceProviders.SingleOrDefaultAsync(x => x.Uuid == parentUuid, ct);
+            var parent = await ProviderViews.FindByStoredUuid(db, parentUuid, ct);
             if (parent is null)
                 return Refused(command, "create", "parent provider UUID does not exist.");
             if (provider.ParentId is not null && provider.ParentId != parent.Id && !command.AllowReparenting)
