@@ -13,6 +13,9 @@
 #   TEST_POSTGRES             Npgsql connection string to the admin database
 #   TEST_RABBITMQ             amqp://guest:guest@127.0.0.1:PORT/
 #   TEST_RABBITMQ_MANAGEMENT  http://127.0.0.1:PORT (management API, guest/guest)
+#   TEST_RABBITMQ_CTL         command prefix running rabbitmqctl against our node
+#                             (broker-level tests stop and start the broker with
+#                             `$TEST_RABBITMQ_CTL stop_app` / `start_app`)
 #   SERVERS_STATE             state file to hand to `stop`
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -196,9 +199,10 @@ EOF
     export TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=postgres"
     export TEST_RABBITMQ="amqp://guest:guest@127.0.0.1:$RABBIT_PORT/"
     export TEST_RABBITMQ_MANAGEMENT="http://127.0.0.1:$RABBIT_MGMT_PORT"
+    export TEST_RABBITMQ_CTL="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/servers.sh rabbitmqctl $SERVERS_STATE"
     export SERVERS_STATE
     local v
-    for v in TEST_POSTGRES TEST_RABBITMQ TEST_RABBITMQ_MANAGEMENT; do
+    for v in TEST_POSTGRES TEST_RABBITMQ TEST_RABBITMQ_MANAGEMENT TEST_RABBITMQ_CTL; do
         _state "$v" "${!v}"
     done
 }
@@ -252,13 +256,22 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     start)
         servers_install || exit 1
         if ! servers_start; then servers_stop; exit 1; fi
-        for v in TEST_POSTGRES TEST_RABBITMQ TEST_RABBITMQ_MANAGEMENT SERVERS_STATE; do
+        for v in TEST_POSTGRES TEST_RABBITMQ TEST_RABBITMQ_MANAGEMENT TEST_RABBITMQ_CTL SERVERS_STATE; do
             printf 'export %s=%q\n' "$v" "${!v}"
         done
         ;;
     stop) servers_stop "${2:?usage: $0 stop STATEFILE}" ;;
+    rabbitmqctl)
+        # rabbitmqctl against the node a state file names, e.g. stop_app / start_app
+        state=${2:?usage: $0 rabbitmqctl STATEFILE ARGS...}
+        shift 2
+        # shellcheck disable=SC1090
+        . "$state"
+        _rabbit_env
+        timeout 60 "${RABBIT[@]}" "$RABBIT_BIN/rabbitmqctl" -q -n "$RABBIT_NODE" "$@"
+        ;;
     *)
-        echo "usage: $0 install | start | stop STATEFILE" >&2
+        echo "usage: $0 install | start | stop STATEFILE | rabbitmqctl STATEFILE ARGS..." >&2
         exit 2
         ;;
     esac

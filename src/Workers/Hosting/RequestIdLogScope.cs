@@ -14,6 +14,7 @@ public sealed class RequestIdLogScope<T>(ILogger<RequestIdLogScope<T>> logger) :
     {
         var requestId = context.Headers.Get<string>(Header);
         using var scope = requestId is null ? null : logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = requestId });
+        logger.LogDebug("Handling {MessageType} {MessageId}", typeof(T).Name, context.MessageId);
         await next.Send(context);
     }
 
