@@ -11,10 +11,13 @@ public static class BusRequests
     /// (the token bounds the send too, which otherwise waits for a broker that is down). Any failure to get an
     /// answer becomes <see cref="ServiceUnavailableException"/>.
     /// </summary>
-    public static async Task<TResponse> Ask<TRequest, TResponse>(this IRequestClient<TRequest> client, HttpContext http, TRequest message)
+    public static async Task<TResponse> Ask<TRequest, TResponse>(this IRequestClient<TRequest> client, HttpContext http, TRequest message,
+        TimeSpan? atMost = null)
         where TRequest : class where TResponse : class
     {
         var timeout = http.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.RequestTimeout;
+        if (atMost < timeout)
+            timeout = atMost.Value;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         deadline.CancelAfter(timeout);
         try

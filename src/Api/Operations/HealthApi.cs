@@ -18,6 +18,9 @@ public static class HealthApi
         return routes;
     }
 
+    // A probe answers quickly whatever the request timeout: orchestrators call it often and with short deadlines.
+    static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
+
     static async Task<IResult> Ready(HttpContext http, HealthCheckService health, IRequestClient<GetDatabaseHealth> workers)
     {
         var bus = await health.CheckHealthAsync(check => check.Tags.Contains("masstransit"), http.RequestAborted);
@@ -25,7 +28,7 @@ public static class HealthApi
         var databaseReady = false;
         try
         {
-            var answer = await workers.Ask<GetDatabaseHealth, DatabaseHealth>(http, new());
+            var answer = await workers.Ask<GetDatabaseHealth, DatabaseHealth>(http, new(), atMost: ProbeTimeout);
             databaseReady = answer.Reachable;
             database = new { status = answer.Reachable ? "ready" : "unreachable", provider = answer.Provider, error = answer.Error };
         }
