@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
 using Workers.Data;
 using Workers.Inbox;
@@ -15,7 +16,7 @@ public static class WorkerRegistration
     /// </summary>
     public static IHostApplicationBuilder AddWorkers(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddServiceDatabase();
         builder.Services.AddScoped<Inbox.Inbox>();
         builder.Services.AddSingleton<WorkerFaults>();

@@ -1,4 +1,4 @@
-using Workers.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Api.Http;
 
@@ -7,7 +7,7 @@ public static class EdgeRegistration
     /// <summary>The Api's own options and services: request timeout and body limit, authentication, OpenAPI.</summary>
     public static IHostApplicationBuilder AddEdge(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOpenApi();

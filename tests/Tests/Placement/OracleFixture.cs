@@ -46,7 +46,7 @@ public sealed class OracleFixture(string name)
                     differences.Add($"[{stepName}] {aspect}: {message}");
             }
         }
-        differences.AddRange(allowances.Keys.Where(k => k.StartsWith(name + "|") is false && !used.Contains(k))
+        differences.AddRange(allowances.Keys.Where(k => !used.Contains(k))
             .Select(k => $"allowance no longer needed: {k}"));
         return differences;
     }
