@@ -41,6 +41,17 @@ public static class WorkerRegistration
         bus.AddConsumer<DeleteResourceProviderConsumer>();
         bus.AddConsumer<GetResourceProviderConsumer>();
         bus.AddConsumer<ListResourceProvidersConsumer>();
+        bus.AddConsumer<GetInventoriesConsumer>();
+        bus.AddConsumer<SetInventoriesConsumer>();
+        bus.AddConsumer<CreateInventoryConsumer>();
+        bus.AddConsumer<UpdateInventoryConsumer>();
+        bus.AddConsumer<DeleteInventoryConsumer>();
+        bus.AddConsumer<ListResourceClassesConsumer>();
+        bus.AddConsumer<GetResourceClassConsumer>();
+        bus.AddConsumer<CreateResourceClassConsumer>();
+        bus.AddConsumer<EnsureResourceClassConsumer>();
+        bus.AddConsumer<RenameResourceClassConsumer>();
+        bus.AddConsumer<DeleteResourceClassConsumer>();
         bus.AddConsumer<GetDatabaseHealthConsumer>();
         return bus;
     }

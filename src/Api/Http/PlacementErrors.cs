@@ -15,15 +15,14 @@ public static class PlacementErrors
 
     public static IResult NotFound(string detail) => Error(404, detail);
 
-    /// <summary>
-    /// A provider lookup that fails inside a handler: Placement turns that NotFound into a 404 outside the handler,
-    /// so it carries no Vary (unlike the 404s its handlers write themselves, e.g. on delete).
-    /// </summary>
-    public static IResult LookupNotFound(HttpContext http, string detail)
+    /// <summary>A worker's answer that is a Placement error.</summary>
+    public static IResult Problem(HttpContext http, Contracts.Placement.PlacementProblem problem)
     {
-        SuppressVary(http);
-        return Error(404, detail);
+        if (problem.WithoutVary)
+            SuppressVary(http);
+        return Error(problem.Status, problem.Detail, problem.Code);
     }
+
     public static IResult BadRequest(string detail) => Error(400, detail);
 
     public static IResult Forbidden(HttpContext http, string action)

@@ -34,6 +34,15 @@ public static class PlacementHttp
         return new NotAcceptableText(accept);
     }
 
+    /// <summary>
+    /// A provider named in the path. Placement looks the segment up as a stored (canonical) uuid string, so any other
+    /// spelling is its lookup's 404.
+    /// </summary>
+    public static IResult? ProviderPath(HttpContext http, string segment, out Guid uuid) =>
+        PlacementUuid.TryParseCanonical(segment, out uuid)
+            ? null
+            : PlacementErrors.Problem(http, Contracts.Placement.PlacementProblem.ProviderNotFound(segment));
+
     /// <summary>Placement allows admins and services (its default policy); the action names the rule.</summary>
     public static IResult? Authorize(HttpContext http, string action) =>
         Caller.Of(http) is { IsAdminOrService: true } ? null : PlacementErrors.Forbidden(http, action);
@@ -78,24 +87,27 @@ public static class PlacementHttp
             : null;
     }
 
-    /// <summary>A JSON answer with Placement's content type (no charset parameter).</summary>
-    public static IResult Json(object body, int status = 200, DateTime? lastModified = null) => new JsonAnswer(body, status, lastModified);
+    /// <summary>A JSON answer with Placement's content type (no charset parameter). A Last-Modified comes with
+    /// Cache-Control: no-cache; <paramref name="noCache"/> sends the latter alone (Placement does, when it has no date).</summary>
+    public static IResult Json(object body, int status = 200, DateTime? lastModified = null, bool noCache = false) =>
+        new JsonAnswer(body, status, lastModified, noCache || lastModified is not null);
 
     /// <summary>From 1.15 Placement answers <c>Last-Modified</c> and <c>Cache-Control: no-cache</c> on reads and writes.</summary>
-    public static DateTime? LastModifiedFrom15(HttpContext http, DateTime modified) =>
+    public static DateTime? LastModifiedFrom15(HttpContext http, DateTime? modified) =>
         PlacementVersion.Of(http).AtLeast(15) ? modified : null;
 
-    sealed record JsonAnswer(object Body, int Status, DateTime? LastModified) : IResult
+    public static bool CacheHeaders(HttpContext http) => PlacementVersion.Of(http).AtLeast(15);
+
+    sealed record JsonAnswer(object Body, int Status, DateTime? LastModified, bool NoCache) : IResult
     {
         public async Task ExecuteAsync(HttpContext http)
         {
             http.Response.StatusCode = Status;
             http.Response.ContentType = PlacementErrors.ContentType;
             if (LastModified is { } modified)
-            {
                 http.Response.Headers.LastModified = modified.ToString("R");
+            if (NoCache)
                 http.Response.Headers.CacheControl = "no-cache";
-            }
             await JsonSerializer.SerializeAsync(http.Response.Body, Body, Body.GetType(), cancellationToken: http.RequestAborted);
         }
     }

@@ -67,17 +67,49 @@ public static class PythonRepr
         var raw = value.GetRawText();
         if (!raw.Contains('.') && !raw.Contains('e') && !raw.Contains('E'))
             return raw.TrimStart('+');
-        var d = value.GetDouble();
+        return Float(value.GetDouble());
+    }
+
+    /// <summary>A float as Python's repr (and json.dumps) writes it: 1.0, 0.1, 1e+20, 3.40282e+38.</summary>
+    public static string Float(double d)
+    {
+        if (double.IsNaN(d)) return "nan";
         if (double.IsInfinity(d)) return d > 0 ? "inf" : "-inf";
-        var r = d.ToString("R", CultureInfo.InvariantCulture);
-        if (r.Contains('E'))
+        if (d == 0) return double.IsNegative(d) ? "-0.0" : "0.0";
+        // The shortest round-trip digits, laid out by Python's rule: positional for exponents -4..15, else scientific.
+        var shortest = Math.Abs(d).ToString("R", CultureInfo.InvariantCulture);
+        var (digits, exponent) = Digits(shortest);
+        var sign = d < 0 ? "-" : "";
+        if (exponent < -4 || exponent >= 16)
         {
-            // 1E+20 -> 1e+20, 1E-07 -> 1e-07
-            var parts = r.Split('E');
-            var exponent = int.Parse(parts[1], CultureInfo.InvariantCulture);
-            return $"{parts[0]}e{(exponent < 0 ? "-" : "+")}{Math.Abs(exponent):00}";
+            var mantissa = digits.Length == 1 ? digits : $"{digits[0]}.{digits[1..]}";
+            return $"{sign}{mantissa}e{(exponent < 0 ? "-" : "+")}{Math.Abs(exponent):00}";
         }
-        return r.Contains('.') ? r : r + ".0";
+        if (exponent < 0)
+            return $"{sign}0.{new string('0', -exponent - 1)}{digits}";
+        if (digits.Length <= exponent + 1)
+            return $"{sign}{digits}{new string('0', exponent + 1 - digits.Length)}.0";
+        return $"{sign}{digits[..(exponent + 1)]}.{digits[(exponent + 1)..]}";
+    }
+
+    // "1.5E+20" or "0.001" -> significant digits "15" and the decimal exponent of the first digit (20, -3).
+    static (string Digits, int Exponent) Digits(string shortest)
+    {
+        var exponent = 0;
+        var e = shortest.IndexOfAny(['E', 'e']);
+        if (e >= 0)
+        {
+            exponent = int.Parse(shortest[(e + 1)..], CultureInfo.InvariantCulture);
+            shortest = shortest[..e];
+        }
+        var dot = shortest.IndexOf('.');
+        var integer = dot < 0 ? shortest : shortest[..dot];
+        var fraction = dot < 0 ? "" : shortest[(dot + 1)..];
+        var all = (integer + fraction).TrimStart('0');
+        var leadingZeros = (integer + fraction).Length - all.Length;
+        exponent += integer.Length - 1 - leadingZeros;
+        all = all.TrimEnd('0');
+        return (all.Length == 0 ? "0" : all, exponent);
     }
 
     static void WriteString(StringBuilder text, string value)

@@ -26,6 +26,8 @@ public static class PlacementRoutes
         var placement = routes.MapGroup(PlacementGate.Prefix).WithTags("Placement");
         placement.MapVersionDocument();
         placement.MapResourceProviders();
+        placement.MapInventories();
+        placement.MapResourceClasses();
         placement.Map("{**unknown}", (HttpContext http) =>
         {
             PlacementErrors.SuppressVary(http); // a routing miss happens outside Placement's handlers

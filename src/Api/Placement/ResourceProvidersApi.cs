@@ -63,7 +63,7 @@ public static class ResourceProvidersApi
 
         var result = await workers.Ask<CreateResourceProvider, ResourceProviderResult>(http, new(uuid, name, parent));
         if (result.Problem is { } problem)
-            return Error(problem);
+            return Error(http, problem);
         var provider = result.Provider!;
         http.Response.Headers.Location = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{SelfHref(provider.Uuid)}";
         return version.AtLeast(20)
@@ -75,12 +75,12 @@ public static class ResourceProvidersApi
     {
         if ((PlacementHttp.RequireJsonAccepted(http) ?? PlacementHttp.Authorize(http, "placement:resource_providers:show")) is { } refused)
             return refused;
-        if (!PlacementUuid.TryParseCanonical(uuid, out var id))
-            return PlacementErrors.LookupNotFound(http, $"No resource provider with uuid {uuid} found");
+        if (PlacementHttp.ProviderPath(http, uuid, out var id) is { } missing)
+            return missing;
 
         var result = await workers.Ask<GetResourceProvider, ResourceProviderResult>(http, new(id));
         return result.Problem is { } problem
-            ? LookupError(http, problem)
+            ? Error(http, problem)
             : PlacementHttp.Json(Json(result.Provider!, PlacementVersion.Of(http)),
                 lastModified: PlacementHttp.LastModifiedFrom15(http, Modified(result.Provider!)));
     }
@@ -91,14 +91,14 @@ public static class ResourceProvidersApi
         var version = PlacementVersion.Of(http);
         if ((PlacementHttp.RequireJsonContent(http) ?? PlacementHttp.Authorize(http, "placement:resource_providers:update")) is { } refused)
             return refused;
-        if (!PlacementUuid.TryParseCanonical(uuid, out var id))
-            return PlacementErrors.LookupNotFound(http, $"No resource provider with uuid {uuid} found");
+        if (PlacementHttp.ProviderPath(http, uuid, out var id) is { } missing)
+            return missing;
         var (body, invalid) = await PlacementHttp.ReadJson(http, version.AtLeast(14) ? Schemas.Update14 : Schemas.Update);
         if (invalid is not null)
         {
             // Placement looks the provider up before it reads the body: an unknown provider is a 404 whatever the body.
             var existing = await reader.Ask<GetResourceProvider, ResourceProviderResult>(http, new(id));
-            return existing.Problem is { } missing ? LookupError(http, missing) : invalid;
+            return existing.Problem is { } unknown ? Error(http, unknown) : invalid;
         }
 
         var setsParent = body.TryGetProperty("parent_provider_uuid", out var p);
@@ -106,7 +106,7 @@ public static class ResourceProvidersApi
             id, body.GetProperty("name").GetString()!, setsParent, setsParent ? p.GetString() : null,
             AllowReparenting: version.AtLeast(37)));
         return result.Problem is { } problem
-            ? LookupError(http, problem)
+            ? Error(http, problem)
             : PlacementHttp.Json(Json(result.Provider!, version),
                 lastModified: PlacementHttp.LastModifiedFrom15(http, Modified(result.Provider!)));
     }
@@ -119,13 +119,10 @@ public static class ResourceProvidersApi
             return PlacementErrors.NotFound($"No resource provider with uuid {uuid} found for delete");
 
         var result = await workers.Ask<DeleteResourceProvider, ResourceProviderResult>(http, new(id));
-        return result.Problem is { } problem ? Error(problem) : Results.NoContent();
+        return result.Problem is { } problem ? Error(http, problem) : Results.NoContent();
     }
 
-    static IResult Error(PlacementProblem problem) => PlacementErrors.Error(problem.Status, problem.Detail, problem.Code);
-
-    static IResult LookupError(HttpContext http, PlacementProblem problem) =>
-        problem.Status == 404 ? PlacementErrors.LookupNotFound(http, problem.Detail) : Error(problem);
+    static IResult Error(HttpContext http, PlacementProblem problem) => PlacementErrors.Problem(http, problem);
 
     static DateTime Modified(ResourceProvider provider) => provider.UpdatedAt ?? provider.CreatedAt;
 

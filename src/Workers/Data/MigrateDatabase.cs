@@ -1,13 +1,15 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Workers.Placement;
 
 namespace Workers.Data;
 
 /// <summary>
-/// Applies the schema migrations when a worker starts, before its consumers do. EF Core's <c>Migrate()</c> takes a
+/// Applies the schema migrations when a worker starts, before its consumers do, and adds the standard resource
+/// classes and traits the database lacks. EF Core's <c>Migrate()</c> takes a
 /// database-wide migration lock, so several workers starting at once apply each migration exactly once.
 /// </summary>
-public sealed class MigrateDatabase(IServiceScopeFactory scopes, ILogger<MigrateDatabase> logger) : IHostedService
+public sealed class MigrateDatabase(IServiceScopeFactory scopes, TimeProvider clock, ILogger<MigrateDatabase> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -17,6 +19,7 @@ public sealed class MigrateDatabase(IServiceScopeFactory scopes, ILogger<Migrate
             await EnableWriteAheadLog(db, cancellationToken);
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         await db.Database.MigrateAsync(cancellationToken);
+        await StandardNames.Sync(db, clock.GetUtcNow().UtcDateTime, cancellationToken);
         logger.LogInformation("Database schema is current ({Applied} migrations applied now)", pending.Count);
     }
 

@@ -10,6 +10,17 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
 {
     public DbSet<ResourceProviderRecord> ResourceProviders => Set<ResourceProviderRecord>();
     public DbSet<InboxRecord> Inbox => Set<InboxRecord>();
+    public DbSet<ResourceClassRecord> ResourceClasses => Set<ResourceClassRecord>();
+    public DbSet<TraitRecord> Traits => Set<TraitRecord>();
+    public DbSet<AggregateRecord> Aggregates => Set<AggregateRecord>();
+    public DbSet<ProviderTraitRecord> ProviderTraits => Set<ProviderTraitRecord>();
+    public DbSet<ProviderAggregateRecord> ProviderAggregates => Set<ProviderAggregateRecord>();
+    public DbSet<InventoryRecord> Inventories => Set<InventoryRecord>();
+    public DbSet<ProjectRecord> Projects => Set<ProjectRecord>();
+    public DbSet<UserRecord> Users => Set<UserRecord>();
+    public DbSet<ConsumerTypeRecord> ConsumerTypes => Set<ConsumerTypeRecord>();
+    public DbSet<ConsumerRecord> Consumers => Set<ConsumerRecord>();
+    public DbSet<AllocationRecord> Allocations => Set<AllocationRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -38,6 +49,164 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
             // A parent cannot be deleted while it has children: the database refuses, not only our check.
             rp.HasOne<ResourceProviderRecord>().WithMany().HasForeignKey(x => x.ParentId)
                 .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_resource_providers_parent");
+        });
+
+        model.Entity<ResourceClassRecord>(rc =>
+        {
+            rc.ToTable("resource_classes");
+            rc.HasKey(x => x.Id);
+            rc.Property(x => x.Id).HasColumnName("id").ValueGeneratedNever();
+            rc.Property(x => x.Name).HasColumnName("name").HasMaxLength(255);
+            rc.Property(x => x.CreatedAt).HasColumnName("created_at");
+            rc.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            rc.HasIndex(x => x.Name).IsUnique().HasDatabaseName("uniq_resource_classes0name");
+        });
+
+        model.Entity<TraitRecord>(trait =>
+        {
+            trait.ToTable("traits");
+            trait.HasKey(x => x.Id);
+            trait.Property(x => x.Id).HasColumnName("id");
+            trait.Property(x => x.Name).HasColumnName("name").HasMaxLength(255);
+            trait.Property(x => x.CreatedAt).HasColumnName("created_at");
+            trait.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            trait.HasIndex(x => x.Name).IsUnique().HasDatabaseName("uniq_traits0name");
+        });
+
+        model.Entity<AggregateRecord>(agg =>
+        {
+            agg.ToTable("placement_aggregates");
+            agg.HasKey(x => x.Id);
+            agg.Property(x => x.Id).HasColumnName("id");
+            agg.Property(x => x.Uuid).HasColumnName("uuid").HasMaxLength(36);
+            agg.Property(x => x.CreatedAt).HasColumnName("created_at");
+            agg.HasIndex(x => x.Uuid).IsUnique().HasDatabaseName("uniq_placement_aggregates0uuid");
+        });
+
+        model.Entity<ProviderTraitRecord>(link =>
+        {
+            link.ToTable("resource_provider_traits");
+            link.HasKey(x => new { x.TraitId, x.ResourceProviderId });
+            link.Property(x => x.TraitId).HasColumnName("trait_id");
+            link.Property(x => x.ResourceProviderId).HasColumnName("resource_provider_id");
+            link.HasIndex(x => x.ResourceProviderId).HasDatabaseName("ix_resource_provider_traits_resource_provider_id");
+            link.HasOne<ResourceProviderRecord>().WithMany().HasForeignKey(x => x.ResourceProviderId)
+                .OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_resource_provider_traits_provider");
+            link.HasOne<TraitRecord>().WithMany().HasForeignKey(x => x.TraitId)
+                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_resource_provider_traits_trait");
+        });
+
+        model.Entity<ProviderAggregateRecord>(link =>
+        {
+            link.ToTable("resource_provider_aggregates");
+            link.HasKey(x => new { x.ResourceProviderId, x.AggregateId });
+            link.Property(x => x.ResourceProviderId).HasColumnName("resource_provider_id");
+            link.Property(x => x.AggregateId).HasColumnName("aggregate_id");
+            link.HasIndex(x => x.AggregateId).HasDatabaseName("ix_resource_provider_aggregates_aggregate_id");
+            link.HasOne<ResourceProviderRecord>().WithMany().HasForeignKey(x => x.ResourceProviderId)
+                .OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_resource_provider_aggregates_provider");
+            link.HasOne<AggregateRecord>().WithMany().HasForeignKey(x => x.AggregateId)
+                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_resource_provider_aggregates_aggregate");
+        });
+
+        model.Entity<InventoryRecord>(inv =>
+        {
+            inv.ToTable("inventories");
+            inv.HasKey(x => x.Id);
+            inv.Property(x => x.Id).HasColumnName("id");
+            inv.Property(x => x.ResourceProviderId).HasColumnName("resource_provider_id");
+            inv.Property(x => x.ResourceClassId).HasColumnName("resource_class_id");
+            inv.Property(x => x.Total).HasColumnName("total");
+            inv.Property(x => x.Reserved).HasColumnName("reserved");
+            inv.Property(x => x.MinUnit).HasColumnName("min_unit");
+            inv.Property(x => x.MaxUnit).HasColumnName("max_unit");
+            inv.Property(x => x.StepSize).HasColumnName("step_size");
+            inv.Property(x => x.AllocationRatio).HasColumnName("allocation_ratio");
+            inv.Property(x => x.CreatedAt).HasColumnName("created_at");
+            inv.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            inv.Ignore(x => x.Capacity);
+            inv.HasIndex(x => new { x.ResourceProviderId, x.ResourceClassId }).IsUnique()
+                .HasDatabaseName("uniq_inventories0resource_provider_resource_class");
+            inv.HasIndex(x => new { x.ResourceClassId, x.Total }).HasDatabaseName("ix_inventories_resource_class_id_total");
+            inv.HasOne<ResourceProviderRecord>().WithMany().HasForeignKey(x => x.ResourceProviderId)
+                .OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_inventories_provider");
+            inv.HasOne<ResourceClassRecord>().WithMany().HasForeignKey(x => x.ResourceClassId)
+                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_inventories_resource_class");
+        });
+
+        model.Entity<ProjectRecord>(project =>
+        {
+            project.ToTable("projects");
+            project.HasKey(x => x.Id);
+            project.Property(x => x.Id).HasColumnName("id");
+            project.Property(x => x.ExternalId).HasColumnName("external_id").HasMaxLength(255);
+            project.HasIndex(x => x.ExternalId).IsUnique().HasDatabaseName("uniq_projects0external_id");
+        });
+
+        model.Entity<UserRecord>(user =>
+        {
+            user.ToTable("users");
+            user.HasKey(x => x.Id);
+            user.Property(x => x.Id).HasColumnName("id");
+            user.Property(x => x.ExternalId).HasColumnName("external_id").HasMaxLength(255);
+            user.HasIndex(x => x.ExternalId).IsUnique().HasDatabaseName("uniq_users0external_id");
+        });
+
+        model.Entity<ConsumerTypeRecord>(type =>
+        {
+            type.ToTable("consumer_types");
+            type.HasKey(x => x.Id);
+            type.Property(x => x.Id).HasColumnName("id");
+            type.Property(x => x.Name).HasColumnName("name").HasMaxLength(255);
+            type.HasIndex(x => x.Name).IsUnique().HasDatabaseName("uniq_consumer_types0name");
+        });
+
+        model.Entity<ConsumerRecord>(consumer =>
+        {
+            consumer.ToTable("consumers");
+            consumer.HasKey(x => x.Id);
+            consumer.Property(x => x.Id).HasColumnName("id");
+            consumer.Property(x => x.Uuid).HasColumnName("uuid");
+            consumer.Property(x => x.ProjectId).HasColumnName("project_id");
+            consumer.Property(x => x.UserId).HasColumnName("user_id");
+            consumer.Property(x => x.Generation).HasColumnName("generation");
+            consumer.Property(x => x.ConsumerTypeId).HasColumnName("consumer_type_id");
+            consumer.Property(x => x.CreatedAt).HasColumnName("created_at");
+            consumer.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            consumer.HasIndex(x => x.Uuid).IsUnique().HasDatabaseName("uniq_consumers0uuid");
+            consumer.HasIndex(x => new { x.ProjectId, x.UserId }).HasDatabaseName("ix_consumers_project_id_user_id");
+            consumer.HasIndex(x => x.UserId).HasDatabaseName("ix_consumers_user_id");
+            consumer.HasIndex(x => x.ConsumerTypeId).HasDatabaseName("ix_consumers_consumer_type_id");
+            consumer.HasOne<ProjectRecord>().WithMany().HasForeignKey(x => x.ProjectId)
+                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_consumers_project");
+            consumer.HasOne<UserRecord>().WithMany().HasForeignKey(x => x.UserId)
+                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_consumers_user");
+            consumer.HasOne<ConsumerTypeRecord>().WithMany().HasForeignKey(x => x.ConsumerTypeId)
+                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_consumers_consumer_type");
+        });
+
+        model.Entity<AllocationRecord>(alloc =>
+        {
+            alloc.ToTable("allocations");
+            alloc.HasKey(x => x.Id);
+            alloc.Property(x => x.Id).HasColumnName("id");
+            alloc.Property(x => x.ResourceProviderId).HasColumnName("resource_provider_id");
+            alloc.Property(x => x.ConsumerId).HasColumnName("consumer_id");
+            alloc.Property(x => x.ResourceClassId).HasColumnName("resource_class_id");
+            alloc.Property(x => x.Used).HasColumnName("used");
+            alloc.Property(x => x.CreatedAt).HasColumnName("created_at");
+            alloc.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            alloc.HasIndex(x => new { x.ResourceProviderId, x.ResourceClassId, x.Used })
+                .HasDatabaseName("ix_allocations_resource_provider_class_used");
+            alloc.HasIndex(x => x.ConsumerId).HasDatabaseName("ix_allocations_consumer_id");
+            alloc.HasIndex(x => x.ResourceClassId).HasDatabaseName("ix_allocations_resource_class_id");
+            // A provider or class with allocations cannot go: Placement answers "in use" first, the database backs it.
+            alloc.HasOne<ResourceProviderRecord>().WithMany().HasForeignKey(x => x.ResourceProviderId)
+                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_allocations_provider");
+            alloc.HasOne<ConsumerRecord>().WithMany().HasForeignKey(x => x.ConsumerId)
+                .OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_allocations_consumer");
+            alloc.HasOne<ResourceClassRecord>().WithMany().HasForeignKey(x => x.ResourceClassId)
+                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_allocations_resource_class");
         });
 
         model.Entity<InboxRecord>(inbox =>

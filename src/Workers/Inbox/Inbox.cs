@@ -15,9 +15,12 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
     // A constraint violation means a concurrent transaction committed first (the same message on another worker,
     // or a competing writer); a fresh attempt sees its commit. Three attempts end any such race.
     const int Attempts = 3;
+    const string EffectsSavepoint = "command_effects";
 
+    /// <param name="refused">Whether a response refuses the command: its partial effects (a generation already
+    /// bumped, rows already written) are rolled back, and only the answer is kept for redeliveries.</param>
     public async Task<TResponse> Apply<TMessage, TResponse>(
-        ConsumeContext<TMessage> context, Func<CancellationToken, Task<TResponse>> apply)
+        ConsumeContext<TMessage> context, Func<CancellationToken, Task<TResponse>> apply, Func<TResponse, bool>? refused = null)
         where TMessage : class where TResponse : class
     {
         var messageId = context.MessageId ?? throw new InvalidOperationException("A command must carry a message id.");
@@ -36,7 +39,13 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
                     return JsonSerializer.Deserialize<TResponse>(stored.ResponseJson)!;
                 }
 
+                await transaction.CreateSavepointAsync(EffectsSavepoint, ct);
                 var response = await apply(ct);
+                if (refused?.Invoke(response) == true)
+                {
+                    await transaction.RollbackToSavepointAsync(EffectsSavepoint, ct);
+                    db.ChangeTracker.Clear();
+                }
                 db.Inbox.Add(new InboxRecord
                 {
                     MessageId = messageId,

@@ -9,7 +9,7 @@ public sealed class CreateResourceProviderConsumer(ServiceDb db, Inbox.Inbox inb
     : IConsumer<CreateResourceProvider>
 {
     public async Task Consume(ConsumeContext<CreateResourceProvider> context) =>
-        await context.RespondAsync(await inbox.Apply(context, ct => Create(context.Message, ct)));
+        await context.RespondAsync(await inbox.Apply(context, ct => Create(context.Message, ct), r => r.Problem is not null));
 
     async Task<ResourceProviderResult> Create(CreateResourceProvider command, CancellationToken ct)
     {

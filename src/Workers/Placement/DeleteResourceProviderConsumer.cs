@@ -8,7 +8,7 @@ namespace Workers.Placement;
 public sealed class DeleteResourceProviderConsumer(ServiceDb db, Inbox.Inbox inbox) : IConsumer<DeleteResourceProvider>
 {
     public async Task Consume(ConsumeContext<DeleteResourceProvider> context) =>
-        await context.RespondAsync(await inbox.Apply(context, ct => Delete(context.Message, ct)));
+        await context.RespondAsync(await inbox.Apply(context, ct => Delete(context.Message, ct), r => r.Problem is not null));
 
     async Task<ResourceProviderResult> Delete(DeleteResourceProvider command, CancellationToken ct)
     {
@@ -21,6 +21,11 @@ public sealed class DeleteResourceProviderConsumer(ServiceDb db, Inbox.Inbox inb
             return new(null, new PlacementProblem(409, "placement.resource_provider.cannot_delete_parent",
                 $"Unable to delete parent resource provider {command.Uuid}: It has child resource providers."));
 
+        if (await db.Allocations.AnyAsync(x => x.ResourceProviderId == provider.Id, ct))
+            return new(null, new PlacementProblem(409, "placement.resource_provider.inuse",
+                $"Unable to delete resource provider {command.Uuid}: Resource provider has allocations."));
+
+        // Its inventories, traits and aggregate links go with it (cascading foreign keys).
         db.ResourceProviders.Remove(provider);
         await db.SaveChangesAsync(ct);
         return new(null, null);

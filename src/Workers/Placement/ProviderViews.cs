@@ -22,6 +22,6 @@ public static class ProviderViews
             ? await db.ResourceProviders.SingleOrDefaultAsync(x => x.Uuid == parsed, ct)
             : null;
 
-    public static PlacementProblem NotFound(Guid uuid) =>
-        new(404, PlacementProblem.UndefinedCode, $"No resource provider with uuid {uuid} found");
+    /// <summary>The 404 of Placement's provider lookup, which it raises past its handlers.</summary>
+    public static PlacementProblem NotFound(Guid uuid) => PlacementProblem.ProviderNotFound(uuid.ToString());
 }

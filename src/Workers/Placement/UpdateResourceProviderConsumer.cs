@@ -14,7 +14,7 @@ public sealed class UpdateResourceProviderConsumer(ServiceDb db, Inbox.Inbox inb
     : IConsumer<UpdateResourceProvider>
 {
     public async Task Consume(ConsumeContext<UpdateResourceProvider> context) =>
-        await context.RespondAsync(await inbox.Apply(context, ct => Update(context.Message, ct)));
+        await context.RespondAsync(await inbox.Apply(context, ct => Update(context.Message, ct), r => r.Problem is not null));
 
     async Task<ResourceProviderResult> Update(UpdateResourceProvider command, CancellationToken ct)
     {

@@ -58,3 +58,23 @@ public sealed class JsonSchemaTests
     public void Reports_the_error_Python_jsonschema_reports_for_other_keywords(string instance, string? expected) =>
         Assert.Equal(expected, Mixed.Validate(JsonDocument.Parse(instance).RootElement));
 }
+
+/// <summary>Floats as Python writes them (expected values printed by Python 3.11's repr()).</summary>
+public sealed class PythonFloatTests
+{
+    [Theory]
+    [InlineData(1.0, "1.0")]
+    [InlineData(16.0, "16.0")]
+    [InlineData(0.1, "0.1")]
+    [InlineData(1.5, "1.5")]
+    [InlineData(-2.25, "-2.25")]
+    [InlineData(1e15, "1000000000000000.0")]
+    [InlineData(1e16, "1e+16")]
+    [InlineData(1.5e20, "1.5e+20")]
+    [InlineData(3.40282e+38, "3.40282e+38")]
+    [InlineData(0.0001, "0.0001")]
+    [InlineData(0.00001, "1e-05")]
+    [InlineData(123456.789, "123456.789")]
+    [InlineData(0.0, "0.0")]
+    public void Writes_floats_as_Python_repr_does(double value, string expected) => Assert.Equal(expected, PythonRepr.Float(value));
+}

@@ -10,6 +10,8 @@ namespace Tests.Placement;
 /// every difference: status, the recorded headers (present or absent alike) and the body after removing what is
 /// generated (saved variables, request ids) and what is Python's own wording (the schema dump after
 /// "Failed validating", the JSON parser's message after "Malformed JSON:").
+/// Lists Placement returns in no defined order (traits, aggregates: SQL without ORDER BY, filled from Python
+/// sets) are compared as sets.
 /// Differences named in allowed-differences.json, each with its reason, are tolerated; an allowance that no longer
 /// matches anything is itself reported, so the list cannot go stale.
 /// </summary>
@@ -155,6 +157,9 @@ public sealed class OracleFixture(string name)
                         obj[key] = "<request_id>";
                     else if (key == "detail" && value is JsonValue detail && detail.TryGetValue<string>(out var text))
                         obj[key] = PythonWordingRemoved(Normalize(text, variables));
+                    else if (key is "traits" or "aggregates" && value is JsonArray unordered)
+                        obj[key] = new JsonArray(unordered.Select(v => NormalizeBody(v?.DeepClone(), variables))
+                            .OrderBy(v => v?.ToJsonString(), StringComparer.Ordinal).ToArray());
                     else
                         obj[key] = NormalizeBody(value?.DeepClone(), variables);
                 }

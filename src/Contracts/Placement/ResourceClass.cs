@@ -1,0 +1,3 @@
+namespace Contracts.Placement;
+
+public sealed record ResourceClass(string Name, DateTime CreatedAt, DateTime? UpdatedAt);

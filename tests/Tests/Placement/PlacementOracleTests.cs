@@ -1,0 +1,22 @@
+using Tests.Hosts;
+
+namespace Tests.Placement;
+
+/// <summary>
+/// Every captured scenario (tests/Tests/Placement/Fixtures, from the real Placement 8.0) answers the same from our
+/// service, step by step, on a fresh embedded service each.
+/// </summary>
+public sealed class PlacementOracleTests
+{
+    public static TheoryData<string> Fixtures() => new(Directory.GetFiles(OracleFixture.Folder, "*.json")
+        .Select(Path.GetFileName).Where(f => f != "allowed-differences.json").Order()!);
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public async Task Answers_as_Placement_8_does(string fixture)
+    {
+        await using var service = new EmbeddedService();
+        var differences = await new OracleFixture(fixture).Replay(service.CreateClient());
+        Assert.True(differences.Count == 0, $"{differences.Count} differences from Placement 8.0 in {fixture}:\n" + string.Join("\n", differences));
+    }
+}
