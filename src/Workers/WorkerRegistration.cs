@@ -46,12 +46,22 @@ public static class WorkerRegistration
         bus.AddConsumer<CreateInventoryConsumer>();
         bus.AddConsumer<UpdateInventoryConsumer>();
         bus.AddConsumer<DeleteInventoryConsumer>();
+        bus.AddConsumer<ListTraitsConsumer>();
+        bus.AddConsumer<GetTraitConsumer>();
+        bus.AddConsumer<EnsureTraitConsumer>();
+        bus.AddConsumer<DeleteTraitConsumer>();
+        bus.AddConsumer<GetProviderTraitsConsumer>();
+        bus.AddConsumer<SetProviderTraitsConsumer>();
+        bus.AddConsumer<GetProviderAggregatesConsumer>();
+        bus.AddConsumer<SetProviderAggregatesConsumer>();
         bus.AddConsumer<ListResourceClassesConsumer>();
         bus.AddConsumer<GetResourceClassConsumer>();
         bus.AddConsumer<CreateResourceClassConsumer>();
         bus.AddConsumer<EnsureResourceClassConsumer>();
         bus.AddConsumer<RenameResourceClassConsumer>();
         bus.AddConsumer<DeleteResourceClassConsumer>();
+        bus.AddConsumer<GetProviderUsagesConsumer>();
+        bus.AddConsumer<GetTotalUsagesConsumer>();
         bus.AddConsumer<GetDatabaseHealthConsumer>();
         return bus;
     }

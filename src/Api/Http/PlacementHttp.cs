@@ -77,15 +77,20 @@ public static class PlacementHttp
             : (body, null);
     }
 
-    /// <summary>Query parameters checked like a JSON object of strings, as Placement validates them.</summary>
+    /// <summary>Query parameters checked like a JSON object of strings, as Placement validates them: a repeated
+    /// key counts with its last value only (WebOb's dict of a multidict).</summary>
     public static IResult? ValidateQuery(HttpContext http, JsonSchema schema)
     {
-        var query = http.Request.Query.ToDictionary(q => q.Key, q => q.Value.ToString());
+        var query = http.Request.Query.ToDictionary(q => q.Key, q => q.Value[^1]);
         var instance = JsonSerializer.SerializeToElement(query);
         return schema.Validate(instance) is { } invalid
             ? PlacementErrors.BadRequest($"Invalid query string parameters: {invalid}")
             : null;
     }
+
+    /// <summary>The last value of a query parameter, as Placement reads it; null when absent.</summary>
+    public static string? Query(HttpContext http, string key) =>
+        http.Request.Query.TryGetValue(key, out var values) && values.Count > 0 ? values[^1] : null;
 
     /// <summary>A JSON answer with Placement's content type (no charset parameter). A Last-Modified comes with
     /// Cache-Control: no-cache; <paramref name="noCache"/> sends the latter alone (Placement does, when it has no date).</summary>

@@ -27,7 +27,10 @@ public static class PlacementRoutes
         placement.MapVersionDocument();
         placement.MapResourceProviders();
         placement.MapInventories();
+        placement.MapTraits();
+        placement.MapAggregates();
         placement.MapResourceClasses();
+        placement.MapUsages();
         placement.Map("{**unknown}", (HttpContext http) =>
         {
             PlacementErrors.SuppressVary(http); // a routing miss happens outside Placement's handlers

@@ -28,17 +28,27 @@ public static class ResourceProvidersApi
         var version = PlacementVersion.Of(http);
         if ((PlacementHttp.RequireJsonAccepted(http) ?? PlacementHttp.Authorize(http, "placement:resource_providers:list")) is { } refused)
             return refused;
-        if (PlacementHttp.ValidateQuery(http, version.AtLeast(14) ? Schemas.List14 : Schemas.List) is { } invalid)
+        var schema = version.AtLeast(18) ? Schemas.List18 : version.AtLeast(14) ? Schemas.List14
+            : version.AtLeast(4) ? Schemas.List4 : version.AtLeast(3) ? Schemas.List3 : Schemas.List;
+        if (PlacementHttp.ValidateQuery(http, schema) is { } invalid)
             return invalid;
 
-        // Placement compares uuid filters with the stored strings: a form other than the canonical one matches nothing.
-        var query = http.Request.Query;
-        var (uuid, inTree) = (Last(query, "uuid"), Last(query, "in_tree"));
-        Guid? uuidFilter = null, treeFilter = null;
-        if (!string.IsNullOrEmpty(uuid) && !Canonical(uuid, out uuidFilter) || !string.IsNullOrEmpty(inTree) && !Canonical(inTree, out treeFilter))
-            return PlacementHttp.Json(new { resource_providers = Array.Empty<object>() },
-                lastModified: PlacementHttp.LastModifiedFrom15(http, DateTime.UtcNow));
-        var list = await workers.Ask<ListResourceProviders, ResourceProviderList>(http, new(Last(query, "name"), uuidFilter, treeFilter));
+        // Placement parses member_of, then required, then resources: the first malformed one answers.
+        List<IReadOnlyList<string>>? memberOf = null, requiredTraits = null;
+        List<string>? forbiddenAggregates = null, forbiddenTraits = null;
+        List<ResourceAmount>? resources = null;
+        if (http.Request.Query.ContainsKey("member_of") && PlacementQuery.MemberOf(http, "", out memberOf, out forbiddenAggregates) is { } badMemberOf)
+            return badMemberOf;
+        if (http.Request.Query.ContainsKey("required") && PlacementQuery.RequiredTraits(http, "", out requiredTraits, out forbiddenTraits) is { } badRequired)
+            return badRequired;
+        if (PlacementHttp.Query(http, "resources") is { } wanted && PlacementQuery.Resources(wanted, out resources) is { } badResources)
+            return badResources;
+
+        var list = await workers.Ask<ListResourceProviders, ResourceProviderList>(http, new(
+            PlacementHttp.Query(http, "name"), PlacementHttp.Query(http, "uuid"), PlacementHttp.Query(http, "in_tree"),
+            memberOf, forbiddenAggregates, resources, requiredTraits, forbiddenTraits));
+        if (list.Problem is { } problem)
+            return Error(http, problem);
         var modified = list.Providers.Select(Modified).DefaultIfEmpty(DateTime.UtcNow).Max();
         return PlacementHttp.Json(new { resource_providers = list.Providers.Select(p => Json(p, version)) },
             lastModified: PlacementHttp.LastModifiedFrom15(http, modified));
@@ -126,14 +136,6 @@ public static class ResourceProvidersApi
 
     static DateTime Modified(ResourceProvider provider) => provider.UpdatedAt ?? provider.CreatedAt;
 
-    static string? Last(IQueryCollection query, string key) =>
-        query.TryGetValue(key, out var values) && values.Count > 0 ? values[^1] : null;
-
-    static bool Canonical(string value, out Guid? uuid)
-    {
-        uuid = PlacementUuid.TryParseCanonical(value, out var parsed) ? parsed : null;
-        return uuid is not null;
-    }
 
     static string SelfHref(Guid uuid) => $"{PlacementGate.Prefix}/resource_providers/{uuid}";
 
@@ -177,16 +179,19 @@ public static class ResourceProvidersApi
         public static readonly JsonSchema Create14 = JsonSchema.Parse(Create14Text);
         public static readonly JsonSchema Update = JsonSchema.Parse(CreateText.Replace(""", "uuid": {"type": "string", "format": "uuid"}""", ""));
         public static readonly JsonSchema Update14 = JsonSchema.Parse(Create14Text.Replace(""", "uuid": {"type": "string", "format": "uuid"}""", ""));
-        public static readonly JsonSchema List = JsonSchema.Parse("""
+        const string ListText = """
             {"type": "object",
              "properties": {"name": {"type": "string"}, "uuid": {"type": "string", "format": "uuid"}},
              "additionalProperties": false}
-            """);
-        public static readonly JsonSchema List14 = JsonSchema.Parse("""
-            {"type": "object",
-             "properties": {"name": {"type": "string"}, "uuid": {"type": "string", "format": "uuid"},
-                            "in_tree": {"type": "string", "format": "uuid"}},
-             "additionalProperties": false}
-            """);
+            """;
+        static JsonSchema ListWith(string more) => JsonSchema.Parse(ListText.Replace("""{"type": "string", "format": "uuid"}}""",
+            """{"type": "string", "format": "uuid"}""" + more + "}"));
+        public static readonly JsonSchema List = JsonSchema.Parse(ListText);
+        public static readonly JsonSchema List3 = ListWith(""", "member_of": {"type": "string"}""");
+        public static readonly JsonSchema List4 = ListWith(""", "member_of": {"type": "string"}, "resources": {"type": "string"}""");
+        public static readonly JsonSchema List14 = ListWith(
+            """, "member_of": {"type": "string"}, "resources": {"type": "string"}, "in_tree": {"type": "string", "format": "uuid"}""");
+        public static readonly JsonSchema List18 = ListWith(
+            """, "member_of": {"type": "string"}, "resources": {"type": "string"}, "in_tree": {"type": "string", "format": "uuid"}, "required": {"type": "string"}""");
     }
 }

@@ -1,3 +1,4 @@
 namespace Contracts.Placement;
 
-public sealed record ResourceProviderList(IReadOnlyList<ResourceProvider> Providers);
+/// <param name="Problem">An unknown trait or resource class among the filters.</param>
+public sealed record ResourceProviderList(IReadOnlyList<ResourceProvider> Providers, PlacementProblem? Problem = null);

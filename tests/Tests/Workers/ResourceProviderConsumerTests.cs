@@ -71,7 +71,7 @@ public sealed class ResourceProviderConsumerTests
         Assert.Equal(b, after.Provider!.RootUuid);
         Assert.Equal(child, after.Provider.ParentUuid);
 
-        var tree = await workers.Ask<ListResourceProviders, ResourceProviderList>(new(null, null, b));
+        var tree = await workers.Ask<ListResourceProviders, ResourceProviderList>(new(null, null, b.ToString()));
         Assert.Equal(new[] { b, child, grandchild }.Order(), tree.Providers.Select(p => p.Uuid).Order());
     }
 }
