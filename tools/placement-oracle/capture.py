@@ -230,7 +230,7 @@ def run_step(port, step, variables):
     }
 
 
-def capture(scenario_path):
+def capture(scenario_path, fixtures=FIXTURES):
     with open(scenario_path, encoding='utf-8') as f:
         scenario = json.load(f)
     server = Server()
@@ -249,8 +249,8 @@ def capture(scenario_path):
     # the step that saves it is replaced too.
     for step, response in zip(scenario['steps'], responses):
         step['response'] = normalize(response, variables)
-    out = os.path.join(FIXTURES, os.path.basename(scenario_path))
-    os.makedirs(FIXTURES, exist_ok=True)
+    out = os.path.join(fixtures, os.path.basename(scenario_path))
+    os.makedirs(fixtures, exist_ok=True)
     with open(out, 'w', encoding='utf-8') as f:
         f.write(json.dumps(scenario, sort_keys=True, indent=2,
                            ensure_ascii=False))
@@ -264,13 +264,16 @@ def main():
     p.add_argument('scenarios', nargs='*',
                    help='scenario files (default: all in %s)'
                         % os.path.relpath(SCENARIOS, REPO))
+    p.add_argument('--out', default=FIXTURES,
+                   help='folder for the fixtures (default: %s)'
+                        % os.path.relpath(FIXTURES, REPO))
     a = p.parse_args()
     paths = a.scenarios or sorted(glob.glob(os.path.join(SCENARIOS,
                                                          '*.json')))
     if not paths:
         raise SystemExit('no scenario files')
     for path in paths:
-        out, n = capture(path)
+        out, n = capture(path, a.out)
         print('%s: %d steps -> %s' % (os.path.basename(path), n,
                                       os.path.relpath(out, REPO)))
 

@@ -15,8 +15,8 @@ public sealed class ListTraitsConsumer(ServiceDb db) : IConsumer<ListTraits>
             traits = traits.Where(t => names.Contains(t.Name));
         if (query.Prefix is { } prefix)
         {
-            // Placement filters with LIKE 'prefix%' unescaped on a case-insensitive column (MySQL, SQLite): upper-casing
-            // both sides gives PostgreSQL the same answer.
+            // Placement filters with an unescaped LIKE 'prefix%', which MySQL and SQLite match ignoring ASCII case
+            // ('_' and '%' stay wildcards); upper-casing both sides gives PostgreSQL the same answer.
             var pattern = prefix.ToUpperInvariant() + "%";
             traits = traits.Where(t => EF.Functions.Like(t.Name.ToUpper(), pattern));
         }

@@ -20,7 +20,13 @@ public sealed class OracleFixture(string name)
     static readonly string[] RecordedHeaders =
         ["content-type", "openstack-api-version", "vary", "location", "cache-control", "last-modified", "allow", "x-openstack-request-id"];
 
-    public static string Folder => Path.Combine(AppContext.BaseDirectory, "Placement", "Fixtures");
+    /// <summary>The committed fixtures, or fresh captures when <c>PLACEMENT_FIXTURES</c> names their folder
+    /// (tools/placement-oracle/differential.sh).</summary>
+    public static string Folder => Environment.GetEnvironmentVariable("PLACEMENT_FIXTURES") is { Length: > 0 } fresh
+        ? fresh
+        : Path.Combine(AppContext.BaseDirectory, "Placement", "Fixtures");
+
+    static string AllowListFile => Path.Combine(AppContext.BaseDirectory, "Placement", "Fixtures", "allowed-differences.json");
 
     public async Task<List<string>> Replay(HttpClient client)
     {
@@ -55,7 +61,7 @@ public sealed class OracleFixture(string name)
 
     Dictionary<string, string> Allowances()
     {
-        var file = Path.Combine(Folder, "allowed-differences.json");
+        var file = AllowListFile;
         if (!File.Exists(file))
             return [];
         return JsonNode.Parse(File.ReadAllText(file))!.AsArray()
