@@ -88,4 +88,51 @@ public sealed class InventoryConsumerTests
         Assert.Equal(a, now.Provider.RootUuid);
         Assert.Equal("child", now.Provider.Name);
     }
+
+    [Fact]
+    public async Task Inventory_that_allocations_stand_on_cannot_be_removed_and_its_provider_cannot_be_deleted()
+    {
+        await using var workers = await WorkerHarness.OnPostgres(await TestServers.CreateDatabase("inv_inuse"));
+        var provider = await Provider(workers, "inv-inuse");
+        await workers.Ask<SetInventories, InventoriesResult>(new(provider, 0, [Of("VCPU", 8), Of("MEMORY_MB", 1024)], true));
+        await Allocate(workers, provider, "VCPU", 2);
+
+        var replaced = await workers.Ask<SetInventories, InventoriesResult>(new(provider, 1, [Of("MEMORY_MB", 2048)], true));
+        Assert.Equal(409, replaced.Problem!.Status);
+        Assert.Equal(PlacementProblem.InventoryInUse, replaced.Problem.Code);
+        Assert.Equal($"update conflict: Inventory for 'VCPU' on resource provider '{provider}' in use.", replaced.Problem.Detail);
+
+        var all = await workers.Ask<SetInventories, InventoriesResult>(new(provider, null, [], true));
+        Assert.Equal(PlacementProblem.InventoryInUse, all.Problem!.Code);
+        var one = await workers.Ask<DeleteInventory, InventoriesResult>(new(provider, "VCPU"));
+        Assert.Equal(409, one.Problem!.Status);
+        var gone = await workers.Ask<DeleteResourceProvider, ResourceProviderResult>(new(provider));
+        Assert.Equal("placement.resource_provider.inuse", gone.Problem!.Code);
+
+        // MEMORY_MB holds nothing: it may go, and the usage of VCPU stays visible.
+        Assert.Null((await workers.Ask<DeleteInventory, InventoriesResult>(new(provider, "MEMORY_MB"))).Problem);
+        var usages = await workers.Ask<GetProviderUsages, ProviderUsagesResult>(new(provider));
+        Assert.Equal(new Dictionary<string, long> { ["VCPU"] = 2 }, usages.Usages);
+    }
+
+    /// <summary>Allocations are written by a later feature; here one is put in place directly.</summary>
+    static async Task Allocate(WorkerHarness workers, Guid provider, string resourceClass, int used)
+    {
+        await using var scope = workers.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ServiceDb>();
+        var project = new ProjectRecord { ExternalId = "p" };
+        var user = new UserRecord { ExternalId = "u" };
+        db.AddRange(project, user);
+        await db.SaveChangesAsync();
+        var consumer = new ConsumerRecord { Uuid = Guid.NewGuid(), ProjectId = project.Id, UserId = user.Id, CreatedAt = DateTime.UtcNow };
+        db.Add(consumer);
+        await db.SaveChangesAsync();
+        db.Add(new AllocationRecord
+        {
+            ConsumerId = consumer.Id, Used = used, CreatedAt = DateTime.UtcNow,
+            ResourceProviderId = await db.ResourceProviders.Where(p => p.Uuid == provider).Select(p => p.Id).SingleAsync(),
+            ResourceClassId = await db.ResourceClasses.Where(c => c.Name == resourceClass).Select(c => c.Id).SingleAsync(),
+        });
+        await db.SaveChangesAsync();
+    }
 }
