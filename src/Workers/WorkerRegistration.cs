@@ -19,6 +19,7 @@ public static class WorkerRegistration
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddServiceDatabase();
         builder.Services.AddScoped<Inbox.Inbox>();
+        builder.Services.AddScoped<AllocationWriter>();
         builder.Services.AddSingleton<WorkerFaults>();
         builder.Services.AddOptions<WorkerFaultOptions>().BindConfiguration(WorkerFaultOptions.Section);
         builder.Services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateOnStart();
@@ -62,6 +63,11 @@ public static class WorkerRegistration
         bus.AddConsumer<DeleteResourceClassConsumer>();
         bus.AddConsumer<GetProviderUsagesConsumer>();
         bus.AddConsumer<GetTotalUsagesConsumer>();
+        bus.AddConsumer<SetAllocationsConsumer>();
+        bus.AddConsumer<DeleteAllocationsConsumer>();
+        bus.AddConsumer<GetConsumerAllocationsConsumer>();
+        bus.AddConsumer<GetProviderAllocationsConsumer>();
+        bus.AddConsumer<ReshapeConsumer>();
         bus.AddConsumer<GetDatabaseHealthConsumer>();
         return bus;
     }

@@ -162,7 +162,7 @@ public static class InventoriesApi
     static bool ReservedMayEqualTotal(HttpContext http) => PlacementVersion.Of(http).AtLeast(26);
 
     /// <summary>A body's values over Placement's defaults (reserved 0, min 1, max 2147483647, step 1, ratio 1.0).</summary>
-    static Inventory Values(string resourceClass, JsonElement body)
+    public static Inventory Values(string resourceClass, JsonElement body)
     {
         int Int(string name, int fallback) => body.TryGetProperty(name, out var v) ? (int)v.GetDouble() : fallback;
         return new Inventory(resourceClass, Int("total", 0), Int("reserved", 0), Int("min_unit", 1), Int("max_unit", MaxInt),
@@ -197,10 +197,13 @@ public static class InventoriesApi
         return PlacementHttp.Json(body, status, PlacementHttp.LastModifiedFrom15(http, modified ?? DateTime.UtcNow));
     }
 
+    /// <summary>The PUT .../inventories body, which the reshaper takes per provider.</summary>
+    public static string PutAllSchemaText => Schemas.PutAllText.Replace("FIELDS", Schemas.Fields);
+
     /// <summary>Placement 8.0's inventory schemas (placement/schemas/inventory.py), in its key order.</summary>
     static class Schemas
     {
-        const string Fields = """
+        public const string Fields = """
             "resource_provider_generation": {"type": "integer"},
             "total": {"type": "integer", "maximum": 2147483647, "minimum": 1},
             "reserved": {"type": "integer", "maximum": 2147483647, "minimum": 0},
@@ -217,13 +220,15 @@ public static class InventoriesApi
             {"type": "object", "properties": { {{Fields}}, "resource_class": {"type": "string", "pattern": "^[A-Z0-9_]+$"} },
              "required": ["total", "resource_class"], "additionalProperties": false}
             """);
-        public static readonly JsonSchema PutAll = JsonSchema.Parse("""
+        public static readonly JsonSchema PutAll = JsonSchema.Parse(PutAllSchemaText);
+
+        public const string PutAllText = """
             {"type": "object",
              "properties": {
                "resource_provider_generation": {"type": "integer"},
                "inventories": {"type": "object", "patternProperties": {"^[A-Z0-9_]+$": {
                  "type": "object", "properties": { FIELDS }, "required": ["total"], "additionalProperties": false}}}},
              "required": ["resource_provider_generation", "inventories"], "additionalProperties": false}
-            """.Replace("FIELDS", Fields));
+            """;
     }
 }

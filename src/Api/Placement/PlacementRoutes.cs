@@ -31,6 +31,8 @@ public static class PlacementRoutes
         placement.MapAggregates();
         placement.MapResourceClasses();
         placement.MapUsages();
+        placement.MapAllocations();
+        placement.MapReshaper();
         placement.Map("{**unknown}", (HttpContext http) =>
         {
             PlacementErrors.SuppressVary(http); // a routing miss happens outside Placement's handlers

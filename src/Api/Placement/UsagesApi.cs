@@ -65,7 +65,7 @@ public static class UsagesApi
         var usages = await workers.Ask<GetTotalUsages, TotalUsages>(http, new(
             projectId!, PlacementHttp.Query(http, "user_id"), byType, PlacementHttp.Query(http, "consumer_type")));
         object body = byType
-            ? usages.Rows.GroupBy(r => r.ConsumerType ?? "null").ToDictionary(g => g.Key, g =>
+            ? usages.Rows.GroupBy(r => r.ConsumerType ?? "unknown").ToDictionary(g => g.Key, g =>
             {
                 var perType = g.ToDictionary(r => r.ResourceClass, r => r.Used);
                 perType["consumer_count"] = g.First().ConsumerCount;

@@ -62,5 +62,38 @@ public static class ProviderInventories
                orderby rc.Id
                select rc.Name).ToListAsync(ct);
 
+    /// <summary>
+    /// Makes the provider's inventories exactly <paramref name="inventories"/>: classes not listed are removed unless
+    /// allocations stand on them, new ones added, the rest updated. The caller holds the provider's lock.
+    /// </summary>
+    /// <returns>The classes in use that would have been removed (nothing is written then), or none.</returns>
+    public static async Task<List<string>> Replace(ServiceDb db, long providerId, IReadOnlyList<Inventory> inventories,
+        IReadOnlyDictionary<string, int> classIds, DateTime now, CancellationToken ct)
+    {
+        var existing = await db.Inventories.Where(x => x.ResourceProviderId == providerId).ToListAsync(ct);
+        var kept = inventories.Select(i => classIds[i.ResourceClass]).ToHashSet();
+        var removed = existing.Where(x => !kept.Contains(x.ResourceClassId)).ToList();
+        if (await InUse(db, providerId, removed.Select(x => x.ResourceClassId).ToList(), ct) is { Count: > 0 } inUse)
+            return inUse;
+
+        db.Inventories.RemoveRange(removed);
+        foreach (var inventory in inventories)
+        {
+            var record = existing.FirstOrDefault(x => x.ResourceClassId == classIds[inventory.ResourceClass]);
+            if (record is null)
+            {
+                record = new InventoryRecord { ResourceProviderId = providerId, ResourceClassId = classIds[inventory.ResourceClass], CreatedAt = now };
+                db.Inventories.Add(record);
+            }
+            else
+            {
+                record.UpdatedAt = now;
+            }
+            CopyValues(inventory, record);
+        }
+        await db.SaveChangesAsync(ct);
+        return [];
+    }
+
     public static PlacementProblem Problem(int status, string detail, string code = PlacementProblem.UndefinedCode) => new(status, code, detail);
 }

@@ -20,4 +20,8 @@ public static class ProviderLocks
         var locked = await provider.Select(x => new { x.Id, x.Generation }).SingleAsync(ct);
         return (locked.Id, locked.Generation);
     }
+
+    /// <summary>The same lock, by id, for a command that locks several providers (in id order, so none deadlocks).</summary>
+    public static Task Lock(ServiceDb db, long providerId, CancellationToken ct) =>
+        db.ResourceProviders.Where(x => x.Id == providerId).ExecuteUpdateAsync(s => s.SetProperty(x => x.Generation, x => x.Generation), ct);
 }

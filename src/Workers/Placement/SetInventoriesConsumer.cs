@@ -40,31 +40,12 @@ public sealed class SetInventoriesConsumer(ServiceDb db, Inbox.Inbox inbox, Time
         if (generation is null)
             return Fail(ProviderInventories.Problem(409, "resource provider generation conflict", PlacementProblem.ConcurrentUpdate));
 
-        var existing = await db.Inventories.Where(x => x.ResourceProviderId == provider.Id).ToListAsync(ct);
-        var removed = existing.Where(x => !classIds.ContainsValue(x.ResourceClassId)).ToList();
-        if (await ProviderInventories.InUse(db, provider.Id, removed.Select(x => x.ResourceClassId).ToList(), ct) is { Count: > 0 } inUse)
+        var inUse = await ProviderInventories.Replace(db, provider.Id, command.Inventories, classIds, clock.GetUtcNow().UtcDateTime, ct);
+        if (inUse.Count > 0)
         {
             var message = $"Inventory for '{string.Join(", ", inUse)}' on resource provider '{uuid}' in use.";
             return Fail(ProviderInventories.Problem(409, deleteAll ? message : $"update conflict: {message}", PlacementProblem.InventoryInUse));
         }
-
-        var now = clock.GetUtcNow().UtcDateTime;
-        db.Inventories.RemoveRange(removed);
-        foreach (var inventory in command.Inventories)
-        {
-            var record = existing.FirstOrDefault(x => x.ResourceClassId == classIds[inventory.ResourceClass]);
-            if (record is null)
-            {
-                record = new InventoryRecord { ResourceProviderId = provider.Id, ResourceClassId = classIds[inventory.ResourceClass], CreatedAt = now };
-                db.Inventories.Add(record);
-            }
-            else
-            {
-                record.UpdatedAt = now;
-            }
-            ProviderInventories.CopyValues(inventory, record);
-        }
-        await db.SaveChangesAsync(ct);
         return new InventoriesResult(generation.Value, command.Inventories, null, null);
     }
 }

@@ -26,20 +26,28 @@ public sealed class OracleFixture(string name)
         ? fresh
         : Path.Combine(AppContext.BaseDirectory, "Placement", "Fixtures");
 
+    static string ScenarioFolder => Path.Combine(AppContext.BaseDirectory, "Placement", "Scenarios");
+
     static string AllowListFile => Path.Combine(AppContext.BaseDirectory, "Placement", "Fixtures", "allowed-differences.json");
 
     public async Task<List<string>> Replay(HttpClient client)
     {
         var fixture = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Folder, name)))!;
+        // Requests come from the scenario itself: the fixture file sorts keys, and Placement answers some requests
+        // by the order of keys in the body it was sent.
+        var scenario = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(ScenarioFolder, name)))!["steps"]!.AsArray();
         var allowances = Allowances();
         var used = new HashSet<string>();
         var variables = new Dictionary<string, string>();
         var differences = new List<string>();
 
-        foreach (var step in fixture["steps"]!.AsArray())
+        foreach (var (step, index) in fixture["steps"]!.AsArray().Select((s, i) => (s!, i)))
         {
-            var stepName = step!["name"]!.GetValue<string>();
-            var response = await client.SendAsync(Request(step, variables));
+            var stepName = step["name"]!.GetValue<string>();
+            var sent = scenario[index]!;
+            if (sent["name"]!.GetValue<string>() != stepName)
+                throw new InvalidOperationException($"{name}: step {index} is '{stepName}' in the fixture but '{sent["name"]}' in the scenario; capture again.");
+            var response = await client.SendAsync(Request(sent, variables));
             var expected = step["response"]!;
             var body = await response.Content.ReadAsStringAsync();
             Save(step, response, body, variables);

@@ -1,0 +1,3 @@
+namespace Contracts.Placement;
+
+public sealed record GetConsumerAllocations(Guid ConsumerUuid);
