@@ -21,13 +21,14 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 PYTHON=/usr/bin/python3 # Debian's: it has python3-placement and python3-psycopg2
-COMMAND_LINE="bench/placement.sh$(printf ' %q' "$@")"
+COMMAND_LINE=bench/placement.sh
+[ $# -gt 0 ] && COMMAND_LINE+=$(printf ' %q' "$@")
 
 PROVIDERS=1000 CLIENTS=16 DURATION=20 WARMUP=3 ONLY=both ITERATIONS=100 CLAIM_CLIENTS=32
 UWSGI_PROCESSES=4 WORKERS=2 KEEP=0
 WORKLOADS=alloc-writes,contended-claims,reshaper
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --providers) PROVIDERS=${2:?}; shift 2 ;;
@@ -65,6 +66,8 @@ WORK=$(mktemp -d /tmp/placement-bench.XXXXXX)
 RAW=$WORK/results
 mkdir -p "$RAW"
 PIDS=() # processes we started, in start order
+LOG_NOTES=()
+BUSY_NOTES=()
 FAILED=0
 
 stop_pid() { # PID: SIGTERM, then SIGKILL after 20 s
@@ -141,6 +144,23 @@ PG_SETTINGS=$("${PSQL[@]}" -d postgres -c "SELECT string_agg(name || '=' || sett
 PG_VERSION=$("${PSQL[@]}" -d postgres -c 'SHOW server_version')
 log "PostgreSQL $PG_VERSION on :$PG_PORT ($PG_SETTINGS); RabbitMQ on :$RABBIT_PORT"
 
+cpu_busy() { # percent of all CPUs busy over 3 s
+    local a b
+    a=$(head -n 1 /proc/stat); sleep 3; b=$(head -n 1 /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x); split(b, y); for (i = 2; i <= 9; i++) { t += y[i] - x[i] }
+        idle = (y[5] - x[5]) + (y[6] - x[6]); printf "%d", (t > 0 ? 100 * (t - idle) / t : 0) }'
+}
+
+# Anything else busy on the machine (a build, a test run) skews the figures: before each target starts, with
+# the servers idle, measure how busy the CPUs are and say so.
+check_idle() { # TARGET
+    local busy
+    busy=$(cpu_busy)
+    BUSY_NOTES+=("$1 ${busy}%")
+    [ "$busy" -le 15 ] ||
+        log "warning: the CPUs were ${busy}% busy before $1 started (something else runs); its figures will suffer"
+}
+
 # ---------------------------------------------------------------- workloads
 run_workloads() { # TARGET BASE_URL
     local target=$1 base=$2 w
@@ -167,6 +187,7 @@ run_peer() {
     local port pid
     port=$(free_port)
     mkdir -p "$WORK/peer"
+    check_idle peer
     log "peer: starting Placement 8.0 under uwsgi ($UWSGI_PROCESSES processes) on :$port"
     setsid "$PYTHON" bench/real_placement.py --port "$port" --workdir "$WORK/peer" \
         --pg-url "postgresql+psycopg2://postgres@127.0.0.1:$PG_PORT" --dbname placement_bench \
@@ -180,6 +201,7 @@ run_peer() {
     run_workloads peer "http://127.0.0.1:$port"
     log "peer: stopping"
     stop_started
+    LOG_NOTES+=("peer: $(grep -c ' ERROR ' "$WORK/peer/uwsgi.log") ERROR and $(grep -c ' WARNING ' "$WORK/peer/uwsgi.log") WARNING lines in Placement's log")
 }
 
 run_ours() {
@@ -204,6 +226,7 @@ run_ours() {
         Workers__InProcess=false
         Logging__Json=true
     )
+    check_idle ours
     log "ours: starting $WORKERS Workers and the Api on :$port"
     for i in $(seq 1 "$WORKERS"); do
         # Each process runs in its own output folder, as in the container image (appsettings.json beside it).
@@ -226,18 +249,9 @@ run_ours() {
     run_workloads ours "http://127.0.0.1:$port/placement"
     log "ours: stopping"
     stop_started
+    LOG_NOTES+=("ours: $(cat "$dir"/*.log | grep -c '"Level":"Error"') Error and $(cat "$dir"/*.log | grep -c '"Level":"Warning"') Warning lines in the Api's and Workers' logs")
 }
 
-cpu_busy() { # percent of all CPUs busy over 3 s
-    local a b
-    a=$(head -n 1 /proc/stat); sleep 3; b=$(head -n 1 /proc/stat)
-    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x); split(b, y); for (i = 2; i <= 9; i++) { t += y[i] - x[i] }
-        idle = (y[5] - x[5]) + (y[6] - x[6]); printf "%d", t > 0 ? 100 * (t - idle) / t : 0 }'
-}
-# Anything else busy on the machine (a build, a test run) skews the figures: measure it and say so.
-BUSY_BEFORE=$(cpu_busy)
-[ "$BUSY_BEFORE" -gt 15 ] &&
-    log "warning: the CPUs were ${BUSY_BEFORE}% busy before the run (something else is running); the figures will suffer"
 T0=$SECONDS
 for t in "${TARGETS[@]}"; do
     case "$t" in peer) run_peer ;; ours) run_ours ;; esac
@@ -256,7 +270,7 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sort | uniq -c | a
     echo
     echo "- command: \`$COMMAND_LINE\`"
     echo "- commit: $COMMIT"
-    echo "- machine: nproc $(nproc); CPU $CPU; kernel $(uname -r); CPUs ${BUSY_BEFORE}% busy in the 3 s before the run (servers idle)"
+    echo "- machine: nproc $(nproc); CPU $CPU; kernel $(uname -r); CPUs busy in the 3 s before each target started (others' load): ${BUSY_NOTES[*]:-not measured}"
     echo '- memory (`free -g`):'
     echo
     free -g | sed 's/^/      /'
@@ -267,6 +281,7 @@ CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sort | uniq -c | a
     echo "- load: bench/LoadGen (HttpClient, SocketsHttpHandler, MaxConnectionsPerServer = clients, keep-alive), microversion 1.39, X-Auth-Token admin"
     echo "- configuration: providers $PROVIDERS; clients $CLIENTS (setup, alloc-writes); alloc-writes $DURATION s after a $WARMUP s warm-up; contended-claims $CLAIM_CLIENTS clients on VCPU 200; reshaper $ITERATIONS iterations, sequential; workloads setup,$WORKLOADS; targets ${TARGETS[*]:-none} (peer first, stopped before ours starts); whole run ${ELAPSED} s"
     [ -n "$OURS_NOTE" ] && echo "- **$OURS_NOTE**"
+    for n in "${LOG_NOTES[@]}"; do echo "- logs, $n"; done
     echo
     echo "$TABLE"
     echo

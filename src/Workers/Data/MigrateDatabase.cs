@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Workers.Placement;
 
 namespace Workers.Data;
@@ -38,7 +40,10 @@ public sealed class MigrateDatabase(IServiceScopeFactory scopes, TimeProvider cl
         {
             if (postgres)
                 await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({PostgresMigrationLock})", ct);
-            var pending = (await db.Database.GetPendingMigrationsAsync(ct)).Count();
+            // Asking a fresh database for its applied migrations makes EF log a failed query; ask the history first.
+            var history = db.GetService<IHistoryRepository>();
+            var applied = await history.ExistsAsync(ct) ? (await history.GetAppliedMigrationsAsync(ct)).Count : 0;
+            var pending = db.Database.GetMigrations().Count() - applied;
             await db.Database.MigrateAsync(ct);
             await StandardNames.Sync(db, now, ct);
             return pending;

@@ -21,6 +21,9 @@ public static class ServiceLogging
             .MinimumLevel.Override("MassTransit", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("Quartz", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
+            // EF logs every failed statement as an error, including the unique-key races the inbox resolves by
+            // running the command again; a real failure still surfaces as the consumer's exception.
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore.Database.Command", Serilog.Events.LogEventLevel.Fatal)
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext();
         configuration = builder.Configuration.GetValue("Logging:Json", true)
