@@ -20,6 +20,7 @@ public static class WorkerRegistration
         builder.AddServiceDatabase();
         builder.Services.AddScoped<Inbox.Inbox>();
         builder.Services.AddScoped<AllocationWriter>();
+        builder.Services.AddSingleton<PlacementIds>();
         builder.Services.AddSingleton<WorkerFaults>();
         builder.Services.AddOptions<WorkerFaultOptions>().BindConfiguration(WorkerFaultOptions.Section);
         builder.Services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateOnStart();

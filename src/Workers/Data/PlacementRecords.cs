@@ -93,7 +93,8 @@ public sealed class AllocationRecord
 {
     public long Id { get; set; }
     public long ResourceProviderId { get; set; }
-    public long ConsumerId { get; set; }
+    /// <summary>The consumer's uuid, as in Placement: rows of a new consumer can be written in the same batch as it.</summary>
+    public Guid ConsumerUuid { get; set; }
     public int ResourceClassId { get; set; }
     public int Used { get; set; }
     public DateTime CreatedAt { get; set; }

@@ -173,7 +173,8 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
             consumer.Property(x => x.ConsumerTypeId).HasColumnName("consumer_type_id");
             consumer.Property(x => x.CreatedAt).HasColumnName("created_at");
             consumer.Property(x => x.UpdatedAt).HasColumnName("updated_at");
-            consumer.HasIndex(x => x.Uuid).IsUnique().HasDatabaseName("uniq_consumers0uuid");
+            // Allocations refer to their consumer by uuid (as in Placement), so the uuid is a key.
+            consumer.HasAlternateKey(x => x.Uuid).HasName("uniq_consumers0uuid");
             consumer.HasIndex(x => new { x.ProjectId, x.UserId }).HasDatabaseName("ix_consumers_project_id_user_id");
             consumer.HasIndex(x => x.UserId).HasDatabaseName("ix_consumers_user_id");
             consumer.HasIndex(x => x.ConsumerTypeId).HasDatabaseName("ix_consumers_consumer_type_id");
@@ -191,19 +192,19 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
             alloc.HasKey(x => x.Id);
             alloc.Property(x => x.Id).HasColumnName("id");
             alloc.Property(x => x.ResourceProviderId).HasColumnName("resource_provider_id");
-            alloc.Property(x => x.ConsumerId).HasColumnName("consumer_id");
+            alloc.Property(x => x.ConsumerUuid).HasColumnName("consumer_uuid");
             alloc.Property(x => x.ResourceClassId).HasColumnName("resource_class_id");
             alloc.Property(x => x.Used).HasColumnName("used");
             alloc.Property(x => x.CreatedAt).HasColumnName("created_at");
             alloc.Property(x => x.UpdatedAt).HasColumnName("updated_at");
             alloc.HasIndex(x => new { x.ResourceProviderId, x.ResourceClassId, x.Used })
                 .HasDatabaseName("ix_allocations_resource_provider_class_used");
-            alloc.HasIndex(x => x.ConsumerId).HasDatabaseName("ix_allocations_consumer_id");
+            alloc.HasIndex(x => x.ConsumerUuid).HasDatabaseName("ix_allocations_consumer_uuid");
             alloc.HasIndex(x => x.ResourceClassId).HasDatabaseName("ix_allocations_resource_class_id");
             // A provider or class with allocations cannot go: Placement answers "in use" first, the database backs it.
             alloc.HasOne<ResourceProviderRecord>().WithMany().HasForeignKey(x => x.ResourceProviderId)
                 .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_allocations_provider");
-            alloc.HasOne<ConsumerRecord>().WithMany().HasForeignKey(x => x.ConsumerId)
+            alloc.HasOne<ConsumerRecord>().WithMany().HasForeignKey(x => x.ConsumerUuid).HasPrincipalKey(x => x.Uuid)
                 .OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_allocations_consumer");
             alloc.HasOne<ResourceClassRecord>().WithMany().HasForeignKey(x => x.ResourceClassId)
                 .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_allocations_resource_class");

@@ -24,6 +24,7 @@ public static class ServiceLogging
             // EF logs every failed statement as an error, including the unique-key races the inbox resolves by
             // running the command again; a real failure still surfaces as the consumer's exception.
             .MinimumLevel.Override("Microsoft.EntityFrameworkCore.Database.Command", Serilog.Events.LogEventLevel.Fatal)
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore.Update", Serilog.Events.LogEventLevel.Fatal)
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext();
         configuration = builder.Configuration.GetValue("Logging:Json", true)

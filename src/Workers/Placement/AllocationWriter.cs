@@ -14,16 +14,18 @@ namespace Workers.Placement;
 /// the rows locked, so nothing is ever overcommitted whatever the number of workers.
 /// </para>
 /// </summary>
-public sealed class AllocationWriter(ServiceDb db, TimeProvider clock)
+public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvider clock)
 {
     /// <summary>Placement's default ids for consumers written below 1.8, which carry no project or user.</summary>
     public const string IncompleteConsumer = "00000000-0000-0000-0000-000000000000";
 
     /// <summary>A consumer being written: its row (new or locked), the request, and what it asked to change.</summary>
-    public sealed class Consumer(ConsumerAllocations request, ConsumerRecord record, int projectId, int userId, int? typeId)
+    public sealed class Consumer(ConsumerAllocations request, ConsumerRecord record, bool created, int projectId, int userId, int? typeId)
     {
         public ConsumerAllocations Request { get; } = request;
         public ConsumerRecord Record { get; } = record;
+        /// <summary>New in this command: it holds nothing yet and is inserted with its allocations.</summary>
+        public bool Created { get; } = created;
         public int ProjectId { get; } = projectId;
         public int UserId { get; } = userId;
         public int? TypeId { get; } = typeId;
@@ -40,8 +42,8 @@ public sealed class AllocationWriter(ServiceDb db, TimeProvider clock)
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var request in requests.OrderBy(r => r.ConsumerUuid))
         {
-            var projectId = await ProjectId(request.ProjectId ?? IncompleteConsumer, ct);
-            var userId = await UserId(request.ProjectId is null ? IncompleteConsumer : request.UserId ?? IncompleteConsumer, ct);
+            var projectId = await ids.Project(db, request.ProjectId ?? IncompleteConsumer, ct);
+            var userId = await ids.User(db, request.ProjectId is null ? IncompleteConsumer : request.UserId ?? IncompleteConsumer, ct);
             // Lock the consumer row first: its writers queue here, and the generation read is the one we change.
             var locked = await db.Consumers.Where(c => c.Uuid == request.ConsumerUuid)
                 .ExecuteUpdateAsync(s => s.SetProperty(c => c.Generation, c => c.Generation), ct) > 0;
@@ -50,15 +52,16 @@ public sealed class AllocationWriter(ServiceDb db, TimeProvider clock)
                 return ([], Conflict($"consumer generation conflict - expected {record.Generation} but got {Python(request.ConsumerGeneration)}"));
             if (checkGenerations && record is null && request.ConsumerGeneration is { } given)
                 return ([], Conflict($"consumer generation conflict - expected null but got {given}"));
-            var typeId = typed ? await ConsumerTypeId(request.ConsumerType!, ct) : (int?)null;
+            var typeId = typed ? await ids.ConsumerType(db, request.ConsumerType!, ct) : (int?)null;
+            var created = record is null;
             if (record is null)
             {
-                // A concurrent creator of the same consumer meets the unique index: the inbox runs us again.
+                // Written with the allocations at the end. A concurrent creator of the same consumer meets the unique
+                // index then, and the inbox runs this command again (which then sees that consumer).
                 record = new ConsumerRecord { Uuid = request.ConsumerUuid, ProjectId = projectId, UserId = userId, ConsumerTypeId = typeId, CreatedAt = now };
                 db.Consumers.Add(record);
-                await db.SaveChangesAsync(ct);
             }
-            consumers.Add(new Consumer(request, record, projectId, userId, typeId));
+            consumers.Add(new Consumer(request, record, created, projectId, userId, typeId));
         }
         // Placement handles consumers in the request's order; only the locking follows the uuid order.
         return (consumers.OrderBy(c => requests.ToList().IndexOf(c.Request)).ToList(), null);
@@ -72,10 +75,12 @@ public sealed class AllocationWriter(ServiceDb db, TimeProvider clock)
         {
             if (consumer.Request.Allocations.Count == 0)
             {
+                if (consumer.Created)
+                    continue;
                 var held = await (from a in db.Allocations
                                   join p in db.ResourceProviders on a.ResourceProviderId equals p.Id
                                   join rc in db.ResourceClasses on a.ResourceClassId equals rc.Id
-                                  where a.ConsumerId == consumer.Record.Id
+                                  where a.ConsumerUuid == consumer.Record.Uuid
                                   orderby a.Id
                                   select new { p, rc.Name }).ToListAsync(ct);
                 lines.AddRange(held.Select(h => new Line(consumer, h.p, h.Name, 0)));
@@ -102,20 +107,25 @@ public sealed class AllocationWriter(ServiceDb db, TimeProvider clock)
     public async Task<(PlacementProblem? Problem, List<Guid> Freed)> Replace(
         List<Consumer> consumers, List<Line> lines, Func<string, PlacementProblem> unknownClass, CancellationToken ct)
     {
-        var consumerIds = consumers.Select(c => c.Record.Id).ToList();
-        var before = await db.Allocations.Where(a => consumerIds.Contains(a.ConsumerId))
-            .Select(a => new { a.ResourceProviderId, a.ResourceClassId, a.Used }).ToListAsync(ct);
-        await db.Allocations.Where(a => consumerIds.Contains(a.ConsumerId)).ExecuteDeleteAsync(ct);
+        // What the consumers held goes first (it does not count against what replaces it). New ones hold nothing.
+        var existing = consumers.Where(c => !c.Created).Select(c => c.Record.Uuid).ToList();
+        var before = existing.Count == 0 ? [] : await (
+            from a in db.Allocations
+            join p in db.ResourceProviders on a.ResourceProviderId equals p.Id
+            where existing.Contains(a.ConsumerUuid)
+            select new Held(p.Uuid, a.ResourceProviderId, a.ResourceClassId, a.Used)).ToListAsync(ct);
+        if (before.Count > 0)
+            await db.Allocations.Where(a => existing.Contains(a.ConsumerUuid)).ExecuteDeleteAsync(ct);
 
         var names = lines.Select(l => l.ResourceClass).Distinct().ToList();
-        var classIds = await db.ResourceClasses.Where(c => names.Contains(c.Name)).ToDictionaryAsync(c => c.Name, c => c.Id, ct);
+        var classIds = await ids.ResourceClasses(db, names, ct);
         if (names.FirstOrDefault(n => !classIds.ContainsKey(n)) is { } unknown)
             return (unknownClass(unknown), []);
 
         // Lock (and bump) every provider written to, in id order, before reading what they have left.
         var providers = lines.Select(l => l.Provider).DistinctBy(p => p.Id).OrderBy(p => p.Id).ToList();
         foreach (var provider in providers)
-            await ProviderGenerations.Bump(db, provider.Id, null, ct);
+            await ProviderGenerations.Increment(db, provider.Id, ct);
 
         if (await CapacityProblem(lines, providers, classIds, ct) is { } refused)
             return (refused, []);
@@ -123,32 +133,31 @@ public sealed class AllocationWriter(ServiceDb db, TimeProvider clock)
         var now = clock.GetUtcNow().UtcDateTime;
         db.Allocations.AddRange(lines.Where(l => l.Amount > 0).Select(l => new AllocationRecord
         {
-            ResourceProviderId = l.Provider.Id, ConsumerId = l.Consumer.Record.Id, ResourceClassId = classIds[l.ResourceClass],
+            ResourceProviderId = l.Provider.Id, ConsumerUuid = l.Consumer.Record.Uuid, ResourceClassId = classIds[l.ResourceClass],
             Used = (int)l.Amount, CreatedAt = now,
         }));
 
         // Consumers take the project, user and type asked for; each written consumer's generation moves; a consumer
         // left with nothing is deleted, as Placement deletes it (its next write starts again from null).
-        var written = lines.Select(l => l.Consumer.Record.Id).ToHashSet();
+        var written = lines.Select(l => l.Consumer).ToHashSet();
         foreach (var consumer in consumers)
         {
             consumer.Record.ProjectId = consumer.ProjectId;
             consumer.Record.UserId = consumer.UserId;
             if (consumer.TypeId is { } typeId)
                 consumer.Record.ConsumerTypeId = typeId;
-            if (!written.Contains(consumer.Record.Id))
+            if (!written.Contains(consumer))
                 continue;
             consumer.Record.Generation++;
             consumer.Record.UpdatedAt = now;
             if (!lines.Any(l => l.Consumer == consumer && l.Amount > 0))
                 db.Consumers.Remove(consumer.Record);
         }
-        await db.SaveChangesAsync(ct);
+        // No SaveChanges here: the caller's commit writes these with its own rows in one round trip.
 
         var after = lines.Where(l => l.Amount > 0).GroupBy(l => (l.Provider.Id, classIds[l.ResourceClass])).ToDictionary(g => g.Key, g => g.Sum(l => l.Amount));
-        var freedIds = before.GroupBy(b => (b.ResourceProviderId, b.ResourceClassId))
-            .Where(g => g.Sum(b => (long)b.Used) > after.GetValueOrDefault(g.Key)).Select(g => g.Key.ResourceProviderId).Distinct().ToList();
-        var freed = await db.ResourceProviders.Where(p => freedIds.Contains(p.Id)).Select(p => p.Uuid).ToListAsync(ct);
+        var freed = before.GroupBy(b => (b.ProviderId, b.ClassId))
+            .Where(g => g.Sum(b => (long)b.Used) > after.GetValueOrDefault(g.Key)).Select(g => g.First().ProviderUuid).Distinct().ToList();
         return (null, freed);
     }
 
@@ -189,39 +198,11 @@ public sealed class AllocationWriter(ServiceDb db, TimeProvider clock)
         return null;
     }
 
+    sealed record Held(Guid ProviderUuid, long ProviderId, int ClassId, int Used);
+
     static PlacementProblem Invalid(string detail) => new(409, PlacementProblem.UndefinedCode, $"Unable to allocate inventory: {detail}");
 
     static PlacementProblem Conflict(string detail) => new(409, PlacementProblem.ConcurrentUpdate, detail);
 
     static string Python(long? value) => value?.ToString() ?? "None";
-
-    async Task<int> ProjectId(string externalId, CancellationToken ct)
-    {
-        if (await db.Projects.Where(p => p.ExternalId == externalId).Select(p => (int?)p.Id).SingleOrDefaultAsync(ct) is { } id)
-            return id;
-        var project = new ProjectRecord { ExternalId = externalId };
-        db.Projects.Add(project);
-        await db.SaveChangesAsync(ct);
-        return project.Id;
-    }
-
-    async Task<int> UserId(string externalId, CancellationToken ct)
-    {
-        if (await db.Users.Where(u => u.ExternalId == externalId).Select(u => (int?)u.Id).SingleOrDefaultAsync(ct) is { } id)
-            return id;
-        var user = new UserRecord { ExternalId = externalId };
-        db.Users.Add(user);
-        await db.SaveChangesAsync(ct);
-        return user.Id;
-    }
-
-    async Task<int> ConsumerTypeId(string name, CancellationToken ct)
-    {
-        if (await db.ConsumerTypes.Where(t => t.Name == name).Select(t => (int?)t.Id).SingleOrDefaultAsync(ct) is { } id)
-            return id;
-        var type = new ConsumerTypeRecord { Name = name };
-        db.ConsumerTypes.Add(type);
-        await db.SaveChangesAsync(ct);
-        return type.Id;
-    }
 }

@@ -16,12 +16,12 @@ public sealed class DeleteAllocationsConsumer(ServiceDb db, Inbox.Inbox inbox) :
         var result = await inbox.Apply(context, async ct =>
         {
             var consumer = await db.Consumers.SingleOrDefaultAsync(c => c.Uuid == uuid, ct);
-            var providerIds = consumer is null ? [] : await db.Allocations.Where(a => a.ConsumerId == consumer.Id)
+            var providerIds = consumer is null ? [] : await db.Allocations.Where(a => a.ConsumerUuid == uuid)
                 .Select(a => a.ResourceProviderId).Distinct().ToListAsync(ct);
             if (providerIds.Count == 0)
                 return new AllocationsResult(new PlacementProblem(404, PlacementProblem.UndefinedCode, $"No allocations for consumer '{uuid}'"));
             freed = await db.ResourceProviders.Where(p => providerIds.Contains(p.Id)).Select(p => p.Uuid).ToListAsync(ct);
-            await db.Allocations.Where(a => a.ConsumerId == consumer!.Id).ExecuteDeleteAsync(ct);
+            await db.Allocations.Where(a => a.ConsumerUuid == uuid).ExecuteDeleteAsync(ct);
             db.Consumers.Remove(consumer!);
             await db.SaveChangesAsync(ct);
             return new AllocationsResult(null);

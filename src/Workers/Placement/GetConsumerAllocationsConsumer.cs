@@ -15,7 +15,7 @@ public sealed class GetConsumerAllocationsConsumer(ServiceDb db) : IConsumer<Get
         var ct = context.CancellationToken;
         var uuid = context.Message.ConsumerUuid;
         var rows = await (from c in db.Consumers
-                          join a in db.Allocations on c.Id equals a.ConsumerId
+                          join a in db.Allocations on c.Uuid equals a.ConsumerUuid
                           join p in db.ResourceProviders on a.ResourceProviderId equals p.Id
                           join rc in db.ResourceClasses on a.ResourceClassId equals rc.Id
                           join project in db.Projects on c.ProjectId equals project.Id

@@ -18,7 +18,7 @@ public sealed class GetProviderAllocationsConsumer(ServiceDb db) : IConsumer<Get
             return;
         }
         var rows = await (from a in db.Allocations
-                          join c in db.Consumers on a.ConsumerId equals c.Id
+                          join c in db.Consumers on a.ConsumerUuid equals c.Uuid
                           join rc in db.ResourceClasses on a.ResourceClassId equals rc.Id
                           where a.ResourceProviderId == provider.Id
                           orderby a.Id

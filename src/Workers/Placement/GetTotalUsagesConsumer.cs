@@ -16,14 +16,14 @@ public sealed class GetTotalUsagesConsumer(ServiceDb db) : IConsumer<GetTotalUsa
         var query = context.Message;
         var ct = context.CancellationToken;
         var selected = from a in db.Allocations
-                       join c in db.Consumers on a.ConsumerId equals c.Id
+                       join c in db.Consumers on a.ConsumerUuid equals c.Uuid
                        join p in db.Projects on c.ProjectId equals p.Id
                        join u in db.Users on c.UserId equals u.Id
                        join rc in db.ResourceClasses on a.ResourceClassId equals rc.Id
                        join t in db.ConsumerTypes on c.ConsumerTypeId equals t.Id into types
                        from t in types.DefaultIfEmpty()
                        where p.ExternalId == query.ProjectId && (query.UserId == null || u.ExternalId == query.UserId)
-                       select new { a.ConsumerId, a.Used, Class = rc.Name, ClassId = rc.Id, c.ConsumerTypeId, Type = t == null ? null : t.Name };
+                       select new { ConsumerId = a.ConsumerUuid, a.Used, Class = rc.Name, ClassId = rc.Id, c.ConsumerTypeId, Type = t == null ? null : t.Name };
 
         List<TotalUsages.Row> rows;
         if (!query.ByConsumerType)

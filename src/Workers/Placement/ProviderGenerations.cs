@@ -20,4 +20,8 @@ public static class ProviderGenerations
             return null;
         return await db.ResourceProviders.Where(x => x.Id == providerId).Select(x => x.Generation).SingleAsync(ct);
     }
+
+    /// <summary>The same bump when the new value is not needed: one statement instead of two.</summary>
+    public static Task Increment(ServiceDb db, long providerId, CancellationToken ct) =>
+        db.ResourceProviders.Where(x => x.Id == providerId).ExecuteUpdateAsync(s => s.SetProperty(x => x.Generation, x => x.Generation + 1), ct);
 }

@@ -84,7 +84,7 @@ public sealed class MigrationSchemaTests
         {
             schema.AddRange((await Rows(connection, $"SELECT name, type, \"notnull\", pk FROM pragma_table_info('{table}')"))
                 .Select(r => $"{table}.column {string.Join(" ", r)}").Order());
-            schema.AddRange((await Rows(connection, $"SELECT name, \"unique\", (SELECT group_concat(name) FROM pragma_index_info(il.name)) FROM pragma_index_list('{table}') il WHERE origin = 'c'"))
+            schema.AddRange((await Rows(connection, $"SELECT name, \"unique\", (SELECT group_concat(name) FROM pragma_index_info(il.name)) FROM pragma_index_list('{table}') il WHERE origin IN ('c', 'u')"))
                 .Select(r => $"{table}.index {string.Join(" ", r)}").Order());
             schema.AddRange((await Rows(connection, $"SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list('{table}')"))
                 .Select(r => $"{table}.fk {string.Join(" ", r)}").Order());

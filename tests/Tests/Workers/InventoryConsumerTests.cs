@@ -129,7 +129,7 @@ public sealed class InventoryConsumerTests
         await db.SaveChangesAsync();
         db.Add(new AllocationRecord
         {
-            ConsumerId = consumer.Id, Used = used, CreatedAt = DateTime.UtcNow,
+            ConsumerUuid = consumer.Uuid, Used = used, CreatedAt = DateTime.UtcNow,
             ResourceProviderId = await db.ResourceProviders.Where(p => p.Uuid == provider).Select(p => p.Id).SingleAsync(),
             ResourceClassId = await db.ResourceClasses.Where(c => c.Name == resourceClass).Select(c => c.Id).SingleAsync(),
         });

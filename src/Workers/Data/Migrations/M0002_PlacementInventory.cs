@@ -126,11 +126,11 @@ public sealed class M0002_PlacementInventory : Migration
         }, constraints: table =>
         {
             table.PrimaryKey("PK_consumers", x => x.id);
+            table.UniqueConstraint("uniq_consumers0uuid", x => x.uuid);
             table.ForeignKey("fk_consumers_project", x => x.project_id, "projects", "id", onDelete: ReferentialAction.Restrict);
             table.ForeignKey("fk_consumers_user", x => x.user_id, "users", "id", onDelete: ReferentialAction.Restrict);
             table.ForeignKey("fk_consumers_consumer_type", x => x.consumer_type_id, "consumer_types", "id", onDelete: ReferentialAction.Restrict);
         });
-        migration.CreateIndex("uniq_consumers0uuid", "consumers", "uuid", unique: true);
         migration.CreateIndex("ix_consumers_project_id_user_id", "consumers", ["project_id", "user_id"]);
         migration.CreateIndex("ix_consumers_user_id", "consumers", "user_id");
         migration.CreateIndex("ix_consumers_consumer_type_id", "consumers", "consumer_type_id");
@@ -139,7 +139,7 @@ public sealed class M0002_PlacementInventory : Migration
         {
             id = Identity<long>(table),
             resource_provider_id = table.Column<long>(nullable: false),
-            consumer_id = table.Column<long>(nullable: false),
+            consumer_uuid = table.Column<Guid>(nullable: false),
             resource_class_id = table.Column<int>(nullable: false),
             used = table.Column<int>(nullable: false),
             created_at = table.Column<DateTime>(nullable: false),
@@ -148,11 +148,11 @@ public sealed class M0002_PlacementInventory : Migration
         {
             table.PrimaryKey("PK_allocations", x => x.id);
             table.ForeignKey("fk_allocations_provider", x => x.resource_provider_id, "resource_providers", "id", onDelete: ReferentialAction.Restrict);
-            table.ForeignKey("fk_allocations_consumer", x => x.consumer_id, "consumers", "id", onDelete: ReferentialAction.Cascade);
+            table.ForeignKey("fk_allocations_consumer", x => x.consumer_uuid, "consumers", "uuid", onDelete: ReferentialAction.Cascade);
             table.ForeignKey("fk_allocations_resource_class", x => x.resource_class_id, "resource_classes", "id", onDelete: ReferentialAction.Restrict);
         });
         migration.CreateIndex("ix_allocations_resource_provider_class_used", "allocations", ["resource_provider_id", "resource_class_id", "used"]);
-        migration.CreateIndex("ix_allocations_consumer_id", "allocations", "consumer_id");
+        migration.CreateIndex("ix_allocations_consumer_uuid", "allocations", "consumer_uuid");
         migration.CreateIndex("ix_allocations_resource_class_id", "allocations", "resource_class_id");
     }
 
