@@ -11,4 +11,14 @@ public sealed class BusOptions
     public string Transport { get; set; } = "InMemory";
 
     public bool IsRabbitMq => Transport == "RabbitMq";
+
+    /// <summary>RabbitMQ queue type for the workers' queues: <c>quorum</c> (replicated, for a RabbitMQ cluster) or
+    /// <c>classic</c> (durable, on one node). Both keep messages across broker restarts.</summary>
+    [AllowedValues("quorum", "classic")]
+    public string QueueType { get; set; } = "quorum";
+
+    /// <summary>How many messages a worker process handles at once (and prefetches). Commands spend most of their
+    /// time waiting on the database, so this is well above the core count.</summary>
+    [Range(1, 1000)]
+    public int ConcurrentMessages { get; set; } = 32;
 }

@@ -25,10 +25,13 @@ public static class BusRegistration
                 // Transient faults (a dropped connection, a deadlock) are retried here; business outcomes are responses.
                 endpoint.UseMessageRetry(r => r.Exponential(5, TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100)));
                 // One SQLite file takes one writer at a time: bounded concurrency avoids SQLITE_BUSY storms.
-                if (sqlite)
-                    endpoint.ConcurrentMessageLimit = 1;
+                endpoint.ConcurrentMessageLimit = sqlite ? 1 : bus.ConcurrentMessages;
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
-                    rabbit.SetQuorumQueue();
+                {
+                    rabbit.PrefetchCount = sqlite ? 1 : bus.ConcurrentMessages;
+                    if (bus.QueueType == "quorum")
+                        rabbit.SetQuorumQueue();
+                }
             });
 
             if (bus.IsRabbitMq)
