@@ -1,208 +1,127 @@
-using Contracts.Placement;
 using Microsoft.EntityFrameworkCore;
 using Workers.Data;
+using static Workers.Placement.AllocationPlanner;
 
 namespace Workers.Placement;
 
 /// <summary>
-/// Placement's allocation write, inside the caller's transaction, in Placement's order (which decides the answer
-/// when several things are wrong): consumers (generations), providers (existence), then under the providers' row
-/// locks: resource classes, inventories, constraints and capacity, the writes, the generation bumps.
+/// Loads what allocation commands touch into an <see cref="AllocationPlanner.Snapshot"/>, under row locks, and writes
+/// back what the planner accepted, in a handful of round trips whatever the number of commands (so a batch of
+/// commands costs about what one does).
 /// <para>
-/// No optimistic retries: consumers are locked first (by uuid order), then providers (by id order), so concurrent
-/// writers queue instead of failing, cannot deadlock, and a hot provider cannot livelock. Capacity is checked with
-/// the rows locked, so nothing is ever overcommitted whatever the number of workers.
+/// Consumers are locked first, then providers in id order, so concurrent writers queue instead of failing and do not
+/// deadlock, and a hot provider cannot livelock. Capacity is checked with the providers locked, so nothing is ever
+/// overcommitted whatever the number of workers.
 /// </para>
 /// </summary>
 public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvider clock)
 {
-    /// <summary>Placement's default ids for consumers written below 1.8, which carry no project or user.</summary>
-    public const string IncompleteConsumer = "00000000-0000-0000-0000-000000000000";
+    readonly Dictionary<Guid, ConsumerRecord> stored = [];
 
-    /// <summary>A consumer being written: its row (new or locked), the request, and what it asked to change.</summary>
-    public sealed class Consumer(ConsumerAllocations request, ConsumerRecord record, bool created, int projectId, int userId, int? typeId)
+    /// <param name="moreProviders">Providers to lock and load besides those the commands name (the reshaper's).</param>
+    public async Task<Snapshot> Load(IReadOnlyList<Command> commands, IReadOnlyCollection<Guid> moreProviders, CancellationToken ct)
     {
-        public ConsumerAllocations Request { get; } = request;
-        public ConsumerRecord Record { get; } = record;
-        /// <summary>New in this command: it holds nothing yet and is inserted with its allocations.</summary>
-        public bool Created { get; } = created;
-        public int ProjectId { get; } = projectId;
-        public int UserId { get; } = userId;
-        public int? TypeId { get; } = typeId;
-    }
-
-    /// <summary>One allocation line to write (zero: what an emptied consumer held, kept for the generation bumps).</summary>
-    public sealed record Line(Consumer Consumer, ResourceProviderRecord Provider, string ResourceClass, long Amount);
-
-    /// <summary>Placement's ensure_consumer for each consumer: projects, users and types made as needed, generations checked.</summary>
-    public async Task<(List<Consumer> Consumers, PlacementProblem? Problem)> Consumers(
-        IReadOnlyList<ConsumerAllocations> requests, bool checkGenerations, bool typed, CancellationToken ct)
-    {
-        var consumers = new List<Consumer>();
-        var now = clock.GetUtcNow().UtcDateTime;
-        foreach (var request in requests.OrderBy(r => r.ConsumerUuid))
+        var snapshot = new Snapshot();
+        var requests = commands.SelectMany(c => c.Consumers).ToList();
+        foreach (var request in requests)
         {
-            var projectId = await ids.Project(db, request.ProjectId ?? IncompleteConsumer, ct);
-            var userId = await ids.User(db, request.ProjectId is null ? IncompleteConsumer : request.UserId ?? IncompleteConsumer, ct);
-            // Lock the consumer row first: its writers queue here, and the generation read is the one we change.
-            var locked = await db.Consumers.Where(c => c.Uuid == request.ConsumerUuid)
-                .ExecuteUpdateAsync(s => s.SetProperty(c => c.Generation, c => c.Generation), ct) > 0;
-            var record = locked ? await db.Consumers.SingleAsync(c => c.Uuid == request.ConsumerUuid, ct) : null;
-            if (checkGenerations && record is not null && record.Generation != request.ConsumerGeneration)
-                return ([], Conflict($"consumer generation conflict - expected {record.Generation} but got {Python(request.ConsumerGeneration)}"));
-            if (checkGenerations && record is null && request.ConsumerGeneration is { } given)
-                return ([], Conflict($"consumer generation conflict - expected null but got {given}"));
-            var typeId = typed ? await ids.ConsumerType(db, request.ConsumerType!, ct) : (int?)null;
-            var created = record is null;
-            if (record is null)
-            {
-                // Written with the allocations at the end. A concurrent creator of the same consumer meets the unique
-                // index then, and the inbox runs this command again (which then sees that consumer).
-                record = new ConsumerRecord { Uuid = request.ConsumerUuid, ProjectId = projectId, UserId = userId, ConsumerTypeId = typeId, CreatedAt = now };
-                db.Consumers.Add(record);
-            }
-            consumers.Add(new Consumer(request, record, created, projectId, userId, typeId));
+            snapshot.Projects.TryAdd(ProjectOf(request), await ids.Project(db, ProjectOf(request), ct));
+            snapshot.Users.TryAdd(UserOf(request), await ids.User(db, UserOf(request), ct));
         }
-        // Placement handles consumers in the request's order; only the locking follows the uuid order.
-        return (consumers.OrderBy(c => requests.ToList().IndexOf(c.Request)).ToList(), null);
+        foreach (var type in commands.Where(c => c.Typed).SelectMany(c => c.Consumers).Select(r => r.ConsumerType!).Distinct())
+            snapshot.ConsumerTypes[type] = await ids.ConsumerType(db, type, ct);
+
+        // Consumers: lock (a no-op update), then read them with what they hold.
+        var uuids = requests.Select(r => r.ConsumerUuid).Distinct().Order().ToList();
+        var held = new List<(Guid Consumer, Held Held)>();
+        if (await db.Consumers.Where(c => uuids.Contains(c.Uuid)).ExecuteUpdateAsync(s => s.SetProperty(c => c.Generation, c => c.Generation), ct) > 0)
+        {
+            foreach (var record in await db.Consumers.Where(c => uuids.Contains(c.Uuid)).ToListAsync(ct))
+                stored[record.Uuid] = record;
+            held = (await (from a in db.Allocations
+                           join p in db.ResourceProviders on a.ResourceProviderId equals p.Id
+                           join rc in db.ResourceClasses on a.ResourceClassId equals rc.Id
+                           where uuids.Contains(a.ConsumerUuid)
+                           orderby a.Id
+                           select new { a.ConsumerUuid, p.Uuid, a.ResourceClassId, rc.Name, a.Used }).ToListAsync(ct))
+                .Select(h => (h.ConsumerUuid, new Held(h.Uuid, h.ResourceClassId, h.Name, h.Used))).ToList();
+        }
+        foreach (var uuid in uuids)
+        {
+            var record = stored.GetValueOrDefault(uuid);
+            snapshot.Consumers[uuid] = new Consumer(uuid)
+            {
+                Stored = record is not null, Exists = record is not null, Generation = record?.Generation ?? 0,
+                ProjectId = record?.ProjectId ?? 0, UserId = record?.UserId ?? 0, TypeId = record?.ConsumerTypeId,
+                Allocations = held.Where(h => h.Consumer == uuid).Select(h => h.Held).ToList(),
+            };
+        }
+
+        // Providers: those named (a client's spelling names one only in the canonical form), those held, and more.
+        var named = requests.SelectMany(r => r.Allocations).Select(a => a.ProviderUuid)
+            .Where(s => Guid.TryParseExact(s, "D", out var g) && g.ToString() == s).Select(Guid.Parse);
+        var wanted = named.Concat(held.Select(h => h.Held.ProviderUuid)).Concat(moreProviders).Distinct().ToList();
+        var providers = await db.ResourceProviders.Where(p => wanted.Contains(p.Uuid)).Select(p => new { p.Id, p.Uuid }).ToListAsync(ct);
+        var providerIds = providers.Select(p => p.Id).Order().ToList();
+        await ProviderLocks.Lock(db, providerIds, ct);
+        var inventories = await db.Inventories.Where(i => providerIds.Contains(i.ResourceProviderId)).ToListAsync(ct);
+        var used = await db.Allocations.Where(a => providerIds.Contains(a.ResourceProviderId))
+            .GroupBy(a => new { a.ResourceProviderId, a.ResourceClassId })
+            .Select(g => new { g.Key.ResourceProviderId, g.Key.ResourceClassId, Used = g.Sum(a => (long)a.Used) }).ToListAsync(ct);
+        foreach (var p in providers)
+            snapshot.Providers[p.Uuid.ToString()] = new Provider(p.Id, p.Uuid,
+                inventories.Where(i => i.ResourceProviderId == p.Id).ToDictionary(i => i.ResourceClassId, ToPlan),
+                used.Where(u => u.ResourceProviderId == p.Id).ToDictionary(u => u.ResourceClassId, u => u.Used));
+
+        var names = requests.SelectMany(r => r.Allocations).SelectMany(a => a.Resources).Select(r => r.ResourceClass)
+            .Concat(held.Select(h => h.Held.ClassName));
+        foreach (var (name, id) in await ids.ResourceClasses(db, names, ct))
+            snapshot.ClassIds[name] = id;
+        return snapshot;
     }
 
-    /// <summary>The allocation lines, with every provider named checked to exist (Placement's 400 otherwise).</summary>
-    public async Task<(List<Line> Lines, PlacementProblem? Problem)> Lines(List<Consumer> consumers, CancellationToken ct)
-    {
-        var lines = new List<Line>();
-        foreach (var consumer in consumers)
-        {
-            if (consumer.Request.Allocations.Count == 0)
-            {
-                if (consumer.Created)
-                    continue;
-                var held = await (from a in db.Allocations
-                                  join p in db.ResourceProviders on a.ResourceProviderId equals p.Id
-                                  join rc in db.ResourceClasses on a.ResourceClassId equals rc.Id
-                                  where a.ConsumerUuid == consumer.Record.Uuid
-                                  orderby a.Id
-                                  select new { p, rc.Name }).ToListAsync(ct);
-                lines.AddRange(held.Select(h => new Line(consumer, h.p, h.Name, 0)));
-                continue;
-            }
-            foreach (var allocation in consumer.Request.Allocations)
-            {
-                var provider = await ProviderViews.FindByStoredUuid(db, allocation.ProviderUuid, ct);
-                if (provider is null)
-                    return ([], new PlacementProblem(400, PlacementProblem.UndefinedCode,
-                        $"Allocation for resource provider '{allocation.ProviderUuid}' that does not exist."));
-                lines.AddRange(allocation.Resources.Select(r => new Line(consumer, provider, r.ResourceClass, r.Amount)));
-            }
-        }
-        return (lines, null);
-    }
+    public static Inventory ToPlan(InventoryRecord i) => new(i.Total, i.Reserved, i.MinUnit, i.MaxUnit, i.StepSize, i.AllocationRatio);
 
     /// <summary>
-    /// Placement's replace_all: the consumers' allocations replaced by <paramref name="lines"/>, checked against the
-    /// inventories under the providers' locks, then the provider and consumer generations moved.
+    /// Stages what the accepted commands changed: old allocations of replaced consumers are deleted and provider
+    /// generations moved now; consumers and new allocations are written by the caller's next SaveChanges, with its
+    /// own rows (the inbox's), in one round trip.
     /// </summary>
-    /// <param name="unknownClass">Wording of an unknown resource class, which differs between PUT, POST and the reshaper.</param>
-    /// <returns>The problem, or null and the providers whose allocations shrank or went.</returns>
-    public async Task<(PlacementProblem? Problem, List<Guid> Freed)> Replace(
-        List<Consumer> consumers, List<Line> lines, Func<string, PlacementProblem> unknownClass, CancellationToken ct)
+    public async Task Write(Snapshot snapshot, CancellationToken ct)
     {
-        // What the consumers held goes first (it does not count against what replaces it). New ones hold nothing.
-        var existing = consumers.Where(c => !c.Created).Select(c => c.Record.Uuid).ToList();
-        var before = existing.Count == 0 ? [] : await (
-            from a in db.Allocations
-            join p in db.ResourceProviders on a.ResourceProviderId equals p.Id
-            where existing.Contains(a.ConsumerUuid)
-            select new Held(p.Uuid, a.ResourceProviderId, a.ResourceClassId, a.Used)).ToListAsync(ct);
-        if (before.Count > 0)
-            await db.Allocations.Where(a => existing.Contains(a.ConsumerUuid)).ExecuteDeleteAsync(ct);
-
-        var names = lines.Select(l => l.ResourceClass).Distinct().ToList();
-        var classIds = await ids.ResourceClasses(db, names, ct);
-        if (names.FirstOrDefault(n => !classIds.ContainsKey(n)) is { } unknown)
-            return (unknownClass(unknown), []);
-
-        // Lock (and bump) every provider written to, in id order, before reading what they have left.
-        var providers = lines.Select(l => l.Provider).DistinctBy(p => p.Id).OrderBy(p => p.Id).ToList();
-        foreach (var provider in providers)
-            await ProviderGenerations.Increment(db, provider.Id, ct);
-
-        if (await CapacityProblem(lines, providers, classIds, ct) is { } refused)
-            return (refused, []);
-
         var now = clock.GetUtcNow().UtcDateTime;
-        db.Allocations.AddRange(lines.Where(l => l.Amount > 0).Select(l => new AllocationRecord
-        {
-            ResourceProviderId = l.Provider.Id, ConsumerUuid = l.Consumer.Record.Uuid, ResourceClassId = classIds[l.ResourceClass],
-            Used = (int)l.Amount, CreatedAt = now,
-        }));
+        var replaced = snapshot.Consumers.Values.Where(c => c.Stored && c.AllocationsReplaced).Select(c => c.Uuid).ToList();
+        if (replaced.Count > 0)
+            await db.Allocations.Where(a => replaced.Contains(a.ConsumerUuid)).ExecuteDeleteAsync(ct);
+        await ProviderGenerations.Increment(db, snapshot.Providers.Values.Where(p => p.Bumps > 0).DistinctBy(p => p.Id)
+            .ToDictionary(p => p.Id, p => p.Bumps), ct);
 
-        // Consumers take the project, user and type asked for; each written consumer's generation moves; a consumer
-        // left with nothing is deleted, as Placement deletes it (its next write starts again from null).
-        var written = lines.Select(l => l.Consumer).ToHashSet();
-        foreach (var consumer in consumers)
+        foreach (var consumer in snapshot.Consumers.Values.Where(c => c.Changed))
         {
-            consumer.Record.ProjectId = consumer.ProjectId;
-            consumer.Record.UserId = consumer.UserId;
-            if (consumer.TypeId is { } typeId)
-                consumer.Record.ConsumerTypeId = typeId;
-            if (!written.Contains(consumer))
-                continue;
-            consumer.Record.Generation++;
-            consumer.Record.UpdatedAt = now;
-            if (!lines.Any(l => l.Consumer == consumer && l.Amount > 0))
-                db.Consumers.Remove(consumer.Record);
+            if (stored.TryGetValue(consumer.Uuid, out var record))
+            {
+                if (!consumer.Exists)
+                {
+                    db.Consumers.Remove(record);
+                    continue;
+                }
+                (record.Generation, record.ProjectId, record.UserId, record.ConsumerTypeId, record.UpdatedAt) =
+                    (consumer.Generation, consumer.ProjectId, consumer.UserId, consumer.TypeId, now);
+            }
+            else if (consumer.Exists)
+            {
+                db.Consumers.Add(new ConsumerRecord
+                {
+                    Uuid = consumer.Uuid, Generation = consumer.Generation, ProjectId = consumer.ProjectId, UserId = consumer.UserId,
+                    ConsumerTypeId = consumer.TypeId, CreatedAt = now,
+                });
+            }
+            if (consumer.AllocationsReplaced && consumer.Exists)
+                db.Allocations.AddRange(consumer.Allocations.Select(h => new AllocationRecord
+                {
+                    ResourceProviderId = snapshot.ProviderOf(h.ProviderUuid).Id, ConsumerUuid = consumer.Uuid,
+                    ResourceClassId = h.ClassId, Used = h.Used, CreatedAt = now,
+                }));
         }
-        // No SaveChanges here: the caller's commit writes these with its own rows in one round trip.
-
-        var after = lines.Where(l => l.Amount > 0).GroupBy(l => (l.Provider.Id, classIds[l.ResourceClass])).ToDictionary(g => g.Key, g => g.Sum(l => l.Amount));
-        var freed = before.GroupBy(b => (b.ProviderId, b.ClassId))
-            .Where(g => g.Sum(b => (long)b.Used) > after.GetValueOrDefault(g.Key)).Select(g => g.First().ProviderUuid).Distinct().ToList();
-        return (null, freed);
     }
-
-    /// <summary>Placement's _check_capacity_exceeded: inventory present, min/max/step respected, capacity not exceeded.</summary>
-    async Task<PlacementProblem?> CapacityProblem(List<Line> lines, List<ResourceProviderRecord> providers, Dictionary<string, int> classIds, CancellationToken ct)
-    {
-        var providerIds = providers.Select(p => p.Id).ToList();
-        var wantedClassIds = classIds.Values.ToList();
-        var inventories = await (from i in db.Inventories
-                                 where providerIds.Contains(i.ResourceProviderId) && wantedClassIds.Contains(i.ResourceClassId)
-                                 select new
-                                 {
-                                     Inventory = i,
-                                     Used = db.Allocations.Where(a => a.ResourceProviderId == i.ResourceProviderId && a.ResourceClassId == i.ResourceClassId)
-                                         .Sum(a => (long?)a.Used) ?? 0,
-                                 }).ToDictionaryAsync(x => (x.Inventory.ResourceProviderId, x.Inventory.ResourceClassId), ct);
-
-        var withInventory = inventories.Keys.Select(k => k.ResourceProviderId).ToHashSet();
-        if (providers.FirstOrDefault(p => !withInventory.Contains(p.Id)) is { } bare)
-            return Invalid($"Inventory for '{string.Join(", ", classIds.OrderBy(c => c.Value).Select(c => c.Key))}' on resource provider '{bare.Uuid}' invalid.");
-
-        var requested = new Dictionary<(long, int), long>();
-        foreach (var line in lines)
-        {
-            var key = (line.Provider.Id, classIds[line.ResourceClass]);
-            requested[key] = requested.GetValueOrDefault(key) + line.Amount;
-            if (line.Amount == 0)
-                continue;
-            if (!inventories.TryGetValue(key, out var found))
-                return Invalid($"Inventory for '{line.ResourceClass}' on resource provider '{line.Provider.Uuid}' invalid.");
-            var inventory = found.Inventory;
-            if (line.Amount < inventory.MinUnit || line.Amount > inventory.MaxUnit || line.Amount % inventory.StepSize != 0)
-                return Invalid($"Unable to create allocation for '{line.ResourceClass}' on resource provider '{line.Provider.Uuid}'. The requested amount would violate inventory constraints.");
-            var capacity = (inventory.Total - inventory.Reserved) * inventory.AllocationRatio;
-            if (capacity < found.Used + line.Amount || capacity < found.Used + requested[key])
-                return Invalid($"Unable to create allocation for '{line.ResourceClass}' on resource provider '{line.Provider.Uuid}'. The requested amount would exceed the capacity.");
-        }
-        return null;
-    }
-
-    sealed record Held(Guid ProviderUuid, long ProviderId, int ClassId, int Used);
-
-    static PlacementProblem Invalid(string detail) => new(409, PlacementProblem.UndefinedCode, $"Unable to allocate inventory: {detail}");
-
-    static PlacementProblem Conflict(string detail) => new(409, PlacementProblem.ConcurrentUpdate, detail);
-
-    static string Python(long? value) => value?.ToString() ?? "None";
 }

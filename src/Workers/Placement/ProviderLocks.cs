@@ -21,7 +21,15 @@ public static class ProviderLocks
         return (locked.Id, locked.Generation);
     }
 
-    /// <summary>The same lock, by id, for a command that locks several providers (in id order, so none deadlocks).</summary>
-    public static Task Lock(ServiceDb db, long providerId, CancellationToken ct) =>
-        db.ResourceProviders.Where(x => x.Id == providerId).ExecuteUpdateAsync(s => s.SetProperty(x => x.Generation, x => x.Generation), ct);
+    /// <summary>
+    /// The same lock on several providers, taken in id order (so two commands locking overlapping sets cannot
+    /// deadlock), in one round trip. The statements are plain SQL that every provider runs; the ids come from the
+    /// database, not from a client.
+    /// </summary>
+    public static async Task Lock(ServiceDb db, IReadOnlyList<long> orderedIds, CancellationToken ct)
+    {
+        if (orderedIds.Count > 0)
+            await db.Database.ExecuteSqlRawAsync(string.Concat(orderedIds.Select(id =>
+                $"UPDATE resource_providers SET generation = generation WHERE id = {id};")), ct);
+    }
 }

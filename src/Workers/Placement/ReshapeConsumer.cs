@@ -36,22 +36,20 @@ public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox
             targets.Add((provider, wanted));
         }
 
-        var (consumers, refused) = await writer.Consumers(command.Allocations, checkGenerations: true, command.TypedConsumers, ct);
+        // Consumers and every provider involved are locked (providers in id order) before anything moves.
+        var allocations = new AllocationPlanner.Command(command.Allocations, CheckGenerations: true, command.TypedConsumers,
+            AllocationPlanner.Wording.Reshaper);
+        var snapshot = await writer.Load([allocations], targets.Select(t => t.Provider.Uuid).ToList(), ct);
+        var (lines, refused) = AllocationPlanner.Check(allocations, snapshot);
         if (refused is not null)
             return new(refused);
-        var (lines, missing) = await writer.Lines(consumers, ct);
-        if (missing is not null)
-            return new(missing);
-
-        // Every provider involved is locked in id order before anything moves; checks then see settled data.
-        foreach (var id in targets.Select(t => t.Provider.Id).Concat(lines.Select(l => l.Provider.Id)).Distinct().Order())
-            await ProviderLocks.Lock(db, id, ct);
 
         var malformed = (string rc) => new PlacementProblem(400, PlacementProblem.UndefinedCode, $"malformed reshaper data: No such resource class {rc}.");
         var now = clock.GetUtcNow().UtcDateTime;
         var classIds = await ProviderInventories.ClassIds(db, command.Inventories.SelectMany(i => i.Inventories).Select(i => i.ResourceClass), ct);
         if (command.Inventories.SelectMany(i => i.Inventories).FirstOrDefault(i => !classIds.ContainsKey(i.ResourceClass)) is { } unknown)
             return new(malformed(unknown.ResourceClass));
+        // The widening: old and new classes together, so allocations can move before the old classes go.
         foreach (var (provider, wanted) in targets.Where(t => t.Wanted.Inventories.Count > 0))
         {
             await ProviderGenerations.Bump(db, provider.Id, null, ct);
@@ -59,11 +57,18 @@ public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox
             var widened = current.Where(c => wanted.Inventories.All(w => w.ResourceClass != c.ResourceClass)).Concat(wanted.Inventories).ToList();
             var widenedIds = await ProviderInventories.ClassIds(db, widened.Select(w => w.ResourceClass), ct);
             await ProviderInventories.Replace(db, provider.Id, widened, widenedIds, now, ct);
+            var planned = snapshot.ProviderOf(provider.Uuid).Inventories;
+            planned.Clear();
+            foreach (var inventory in widened)
+                planned[widenedIds[inventory.ResourceClass]] = new(inventory.Total, inventory.Reserved, inventory.MinUnit,
+                    inventory.MaxUnit, inventory.StepSize, inventory.AllocationRatio);
         }
 
-        var (problem, _) = await writer.Replace(consumers, lines, malformed, ct);
+        var (problem, _) = AllocationPlanner.Allocate(allocations, lines, snapshot);
         if (problem is not null)
             return new(problem);
+        await writer.Write(snapshot, ct);
+        await db.SaveChangesAsync(ct); // the final inventories are checked against the new allocations
 
         foreach (var (provider, wanted) in targets)
         {

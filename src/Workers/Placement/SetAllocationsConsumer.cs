@@ -11,18 +11,13 @@ public sealed class SetAllocationsConsumer(AllocationWriter writer, Inbox.Inbox 
         List<Guid> freed = [];
         var result = await inbox.Apply(context, async ct =>
         {
-            var command = context.Message;
-            var (consumers, refused) = await writer.Consumers(command.Consumers, command.CheckConsumerGenerations, command.TypedConsumers, ct);
-            if (refused is not null)
-                return new AllocationsResult(refused);
-            var (lines, missing) = await writer.Lines(consumers, ct);
-            if (missing is not null)
-                return new AllocationsResult(missing);
-            var consumerUuid = command.Consumers[0].ConsumerUuid;
-            (var problem, freed) = await writer.Replace(consumers, lines, unknown => new PlacementProblem(400, PlacementProblem.UndefinedCode,
-                command.SingleConsumer
-                    ? $"Unable to allocate inventory for consumer {consumerUuid}: No such resource class {unknown}."
-                    : $"Unable to allocate inventory No such resource class {unknown}."), ct);
+            var command = PlannerCommand(context.Message);
+            var snapshot = await writer.Load([command], [], ct);
+            var (lines, problem) = AllocationPlanner.Check(command, snapshot);
+            if (problem is null)
+                (problem, freed) = AllocationPlanner.Allocate(command, lines, snapshot);
+            if (problem is null)
+                await writer.Write(snapshot, ct);
             return new AllocationsResult(problem);
         }, r => r.Problem is not null);
         await context.RespondAsync(result);
@@ -30,4 +25,8 @@ public sealed class SetAllocationsConsumer(AllocationWriter writer, Inbox.Inbox 
         if (result.Problem is null && freed.Count > 0)
             await context.Publish(new CapacityFreed(freed, "allocations reduced"));
     }
+
+    public static AllocationPlanner.Command PlannerCommand(SetAllocations command) => new(command.Consumers,
+        command.CheckConsumerGenerations, command.TypedConsumers,
+        command.SingleConsumer ? AllocationPlanner.Wording.Put : AllocationPlanner.Wording.Post);
 }
