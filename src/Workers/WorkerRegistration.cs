@@ -64,7 +64,7 @@ public static class WorkerRegistration
         bus.AddConsumer<DeleteResourceClassConsumer>();
         bus.AddConsumer<GetProviderUsagesConsumer>();
         bus.AddConsumer<GetTotalUsagesConsumer>();
-        bus.AddConsumer<SetAllocationsConsumer>();
+        bus.AddConsumer<SetAllocationsBatchConsumer>();
         bus.AddConsumer<DeleteAllocationsConsumer>();
         bus.AddConsumer<GetConsumerAllocationsConsumer>();
         bus.AddConsumer<GetProviderAllocationsConsumer>();

@@ -12,6 +12,7 @@ public static class EdgeRegistration
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
+        builder.Services.AddSingleton<Placement.AllocationWrites>();
         return builder;
     }
 }

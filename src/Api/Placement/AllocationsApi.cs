@@ -52,7 +52,7 @@ public static class AllocationsApi
         return PlacementHttp.Json(body, lastModified: PlacementHttp.LastModifiedFrom15(http, view.LastModified ?? DateTime.UtcNow));
     }
 
-    static async Task<IResult> Put(HttpContext http, string consumer, IRequestClient<SetAllocations> workers)
+    static async Task<IResult> Put(HttpContext http, string consumer, AllocationWrites workers)
     {
         var version = PlacementVersion.Of(http);
         if ((PlacementHttp.RequireJsonContent(http) ?? PlacementHttp.Authorize(http, "placement:allocations:update")) is { } refused)
@@ -66,12 +66,12 @@ public static class AllocationsApi
         var allocations = version.AtLeast(12)
             ? DictFormat(body.GetProperty("allocations"))
             : ListFormat(body.GetProperty("allocations"));
-        var result = await workers.Ask<SetAllocations, AllocationsResult>(http, new(
+        var result = await workers.Write(http, new(
             [Consumer(uuid, body, allocations)], SingleConsumer: true, version.AtLeast(28), version.AtLeast(38)));
         return result.Problem is { } problem ? PlacementErrors.Problem(http, problem) : Results.NoContent();
     }
 
-    static async Task<IResult> Post(HttpContext http, IRequestClient<SetAllocations> workers)
+    static async Task<IResult> Post(HttpContext http, AllocationWrites workers)
     {
         var version = PlacementVersion.Of(http);
         if (!version.AtLeast(13))
@@ -84,8 +84,7 @@ public static class AllocationsApi
 
         var consumers = body.EnumerateObject()
             .Select(c => Consumer(Guid.Parse(c.Name), c.Value, DictFormat(c.Value.GetProperty("allocations")))).ToList();
-        var result = await workers.Ask<SetAllocations, AllocationsResult>(http, new(
-            consumers, SingleConsumer: false, version.AtLeast(28), version.AtLeast(38)));
+        var result = await workers.Write(http, new(consumers, SingleConsumer: false, version.AtLeast(28), version.AtLeast(38)));
         return result.Problem is { } problem ? PlacementErrors.Problem(http, problem) : Results.NoContent();
     }
 

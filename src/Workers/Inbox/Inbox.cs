@@ -65,4 +65,52 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
             }
         }
     }
+
+    /// <summary>
+    /// Several commands carried by one message, each with its own id: those already applied are answered from the
+    /// inbox; the others are applied together by <paramref name="apply"/>, in one transaction, and each recorded with
+    /// its own answer. <paramref name="apply"/> must leave no effect for a command it refuses.
+    /// </summary>
+    public async Task<Dictionary<Guid, TResponse>> ApplyMany<TMessage, TResponse>(ConsumeContext<TMessage> context,
+        IReadOnlyList<Guid> commandIds, Func<IReadOnlySet<Guid>, CancellationToken, Task<Dictionary<Guid, TResponse>>> apply)
+        where TMessage : class where TResponse : class
+    {
+        var ct = context.CancellationToken;
+        for (var attempt = 1; ; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            try
+            {
+                var answers = (await db.Inbox.AsNoTracking().Where(x => commandIds.Contains(x.MessageId)).ToListAsync(ct))
+                    .ToDictionary(x => x.MessageId, x => JsonSerializer.Deserialize<TResponse>(x.ResponseJson)!);
+                if (answers.Count > 0)
+                    logger.LogInformation("{Count} of the {Total} commands of message {MessageId} were already applied; answering their stored responses",
+                        answers.Count, commandIds.Count, context.MessageId);
+                var pending = commandIds.Where(id => !answers.ContainsKey(id)).ToHashSet();
+                if (pending.Count == 0)
+                    return answers;
+
+                var results = await apply(pending, ct);
+                var now = clock.GetUtcNow().UtcDateTime;
+                foreach (var id in pending)
+                {
+                    db.Inbox.Add(new InboxRecord
+                    {
+                        MessageId = id, MessageType = typeof(TMessage).Name, ResponseType = typeof(TResponse).Name,
+                        ResponseJson = JsonSerializer.Serialize(results[id]), ReceivedAt = now,
+                    });
+                    answers[id] = results[id];
+                }
+                await db.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
+                faults.AfterCommit(typeof(TMessage).Name);
+                return answers;
+            }
+            catch (Exception e) when (attempt < Attempts && DbErrors.IsConstraintViolation(e))
+            {
+                logger.LogInformation("Message {MessageId} met a concurrent commit (attempt {Attempt}); retrying", context.MessageId, attempt);
+            }
+        }
+    }
 }

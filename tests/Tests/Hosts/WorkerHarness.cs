@@ -1,3 +1,4 @@
+using Contracts.Placement;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
@@ -34,6 +35,14 @@ public sealed class WorkerHarness : IAsyncDisposable
 
     public async Task<TResponse> Ask<TRequest, TResponse>(TRequest request) where TRequest : class where TResponse : class =>
         (await Bus.GetRequestClient<TRequest>().GetResponse<TResponse>(request, default, RequestTimeout.After(s: 30))).Message;
+
+    /// <summary>One allocation write, as the Api sends it (a batch of one).</summary>
+    public async Task<AllocationsResult> Allocate(SetAllocations command)
+    {
+        var id = Guid.NewGuid();
+        var answer = await Ask<SetAllocationsBatch, SetAllocationsBatchResult>(new([new(id, null, command)]));
+        return answer.Items.Single(i => i.CommandId == id).Result;
+    }
 
     public async ValueTask DisposeAsync()
     {

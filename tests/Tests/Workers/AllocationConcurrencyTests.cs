@@ -39,13 +39,13 @@ public sealed class AllocationConcurrencyTests
         // Movers: consumers on A that hop to B and back, each with its own generation.
         var movers = Enumerable.Range(0, 5).Select(_ => Guid.NewGuid()).ToList();
         foreach (var mover in movers)
-            Assert.Null((await workers.Ask<SetAllocations, AllocationsResult>(new([Holding(mover, null, (a, "VCPU", 1))], true, true, true))).Problem);
+            Assert.Null((await workers.Allocate(new([Holding(mover, null, (a, "VCPU", 1))], true, true, true))).Problem);
         // GPU users: allocations the reshapes carry between the root and its child.
         var gpuUsers = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).ToList();
         foreach (var user in gpuUsers)
-            Assert.Null((await workers.Ask<SetAllocations, AllocationsResult>(new([Holding(user, null, (root, "VGPU", 1))], true, true, true))).Problem);
+            Assert.Null((await workers.Allocate(new([Holding(user, null, (root, "VGPU", 1))], true, true, true))).Problem);
 
-        var claims = Task.WhenAll(Enumerable.Range(0, 60).Select(i => workers.Ask<SetAllocations, AllocationsResult>(
+        var claims = Task.WhenAll(Enumerable.Range(0, 60).Select(i => workers.Allocate(
             new([Holding(Guid.NewGuid(), null, (i % 2 == 0 ? a : b, "VCPU", 1))], true, true, true))));
         var moves = Task.WhenAll(movers.Select(async mover =>
         {
@@ -53,7 +53,7 @@ public sealed class AllocationConcurrencyTests
             for (var hop = 0; hop < 4; hop++)
             {
                 var to = hop % 2 == 0 ? b : a;
-                var answer = await workers.Ask<SetAllocations, AllocationsResult>(new([Holding(mover, generation, (to, "VCPU", 1))], true, true, true));
+                var answer = await workers.Allocate(new([Holding(mover, generation, (to, "VCPU", 1))], true, true, true));
                 if (answer.Problem is null)
                     generation++;
                 else

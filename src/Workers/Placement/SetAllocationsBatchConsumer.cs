@@ -1,0 +1,48 @@
+using Contracts.Placement;
+using MassTransit;
+
+namespace Workers.Placement;
+
+/// <summary>
+/// PUT /allocations/{consumer} and POST /allocations, as many as the Api gathered: one snapshot of everything they
+/// touch (under the consumers' and providers' locks), each write checked and applied in order against it (a refused
+/// one leaves nothing), one transaction, one answer per write.
+/// </summary>
+public sealed class SetAllocationsBatchConsumer(AllocationWriter writer, Inbox.Inbox inbox, ILogger<SetAllocationsBatchConsumer> logger)
+    : IConsumer<SetAllocationsBatch>
+{
+    public async Task Consume(ConsumeContext<SetAllocationsBatch> context)
+    {
+        var items = context.Message.Items;
+        var freed = new HashSet<Guid>();
+        var answers = await inbox.ApplyMany(context, items.Select(i => i.CommandId).ToList(), async (pending, ct) =>
+        {
+            freed.Clear();
+            var todo = items.Where(i => pending.Contains(i.CommandId)).ToList();
+            var commands = todo.Select(i => PlannerCommand(i.Command)).ToList();
+            var snapshot = await writer.Load(commands, [], ct);
+            var results = new Dictionary<Guid, AllocationsResult>();
+            foreach (var (item, command) in todo.Zip(commands))
+            {
+                using var scope = item.RequestId is null ? null : logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = item.RequestId });
+                var (lines, problem) = AllocationPlanner.Check(command, snapshot);
+                List<Guid> released = [];
+                if (problem is null)
+                    (problem, released) = AllocationPlanner.Allocate(command, lines, snapshot);
+                freed.UnionWith(released);
+                results[item.CommandId] = new AllocationsResult(problem);
+                logger.LogDebug("Allocation write {CommandId}: {Outcome}", item.CommandId, problem?.Detail ?? "applied");
+            }
+            await writer.Write(snapshot, ct);
+            return results;
+        });
+        await context.RespondAsync(new SetAllocationsBatchResult(items.Select(i => new SetAllocationsBatchResult.Item(i.CommandId, answers[i.CommandId])).ToList()));
+        // Claims take capacity; only allocations that shrank or went free some, and wake admission.
+        if (freed.Count > 0)
+            await context.Publish(new CapacityFreed(freed.ToList(), "allocations reduced"));
+    }
+
+    static AllocationPlanner.Command PlannerCommand(SetAllocations command) => new(command.Consumers,
+        command.CheckConsumerGenerations, command.TypedConsumers,
+        command.SingleConsumer ? AllocationPlanner.Wording.Put : AllocationPlanner.Wording.Post);
+}
