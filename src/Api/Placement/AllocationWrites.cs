@@ -16,7 +16,7 @@ namespace Api.Placement;
 public sealed class AllocationWrites(IClientFactory clients, IOptions<ApiOptions> options, ILogger<AllocationWrites> logger) : IDisposable
 {
     /// <summary>Batches on their way at once: enough to keep two workers busy while answers travel back.</summary>
-    const int SendSlots = 4;
+    const int SendSlots = 2;
     const int MaxBatch = 64;
 
     sealed record Pending(SetAllocationsBatch.Item Item, TaskCompletionSource<AllocationsResult> Answer);
