@@ -24,10 +24,12 @@ public static class AllocationPlanner
     /// <summary>What a consumer holds on one provider of one class.</summary>
     public sealed record Held(Guid ProviderUuid, int ClassId, string ClassName, int Used);
 
-    public sealed class Provider(long id, Guid uuid, Dictionary<int, Inventory> inventories, Dictionary<int, long> used)
+    public sealed class Provider(long id, Guid uuid, long generation, Dictionary<int, Inventory> inventories, Dictionary<int, long> used)
     {
         public long Id { get; } = id;
         public Guid Uuid { get; } = uuid;
+        /// <summary>As read under the lock.</summary>
+        public long Generation { get; } = generation;
         public Dictionary<int, Inventory> Inventories { get; } = inventories;
         public Dictionary<int, long> Used { get; } = used;
         /// <summary>How many times its generation moves when the batch is written.</summary>

@@ -19,7 +19,9 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
     readonly Dictionary<Guid, ConsumerRecord> stored = [];
 
     /// <param name="moreProviders">Providers to lock and load besides those the commands name (the reshaper's).</param>
-    public async Task<Snapshot> Load(IReadOnlyList<Command> commands, IReadOnlyCollection<Guid> moreProviders, CancellationToken ct)
+    /// <param name="moreClasses">Resource class names to resolve besides those the commands name.</param>
+    public async Task<Snapshot> Load(IReadOnlyList<Command> commands, IReadOnlyCollection<Guid> moreProviders, CancellationToken ct,
+        IEnumerable<string>? moreClasses = null)
     {
         var snapshot = new Snapshot();
         var requests = commands.SelectMany(c => c.Consumers).ToList();
@@ -64,17 +66,18 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
         var providers = await db.ResourceProviders.Where(p => wanted.Contains(p.Uuid)).Select(p => new { p.Id, p.Uuid }).ToListAsync(ct);
         var providerIds = providers.Select(p => p.Id).Order().ToList();
         await ProviderLocks.Lock(db, providerIds, ct);
+        var generations = await db.ResourceProviders.Where(p => providerIds.Contains(p.Id)).ToDictionaryAsync(p => p.Id, p => p.Generation, ct);
         var inventories = await db.Inventories.Where(i => providerIds.Contains(i.ResourceProviderId)).ToListAsync(ct);
         var used = await db.Allocations.Where(a => providerIds.Contains(a.ResourceProviderId))
             .GroupBy(a => new { a.ResourceProviderId, a.ResourceClassId })
             .Select(g => new { g.Key.ResourceProviderId, g.Key.ResourceClassId, Used = g.Sum(a => (long)a.Used) }).ToListAsync(ct);
         foreach (var p in providers)
-            snapshot.Providers[p.Uuid.ToString()] = new Provider(p.Id, p.Uuid,
+            snapshot.Providers[p.Uuid.ToString()] = new Provider(p.Id, p.Uuid, generations[p.Id],
                 inventories.Where(i => i.ResourceProviderId == p.Id).ToDictionary(i => i.ResourceClassId, ToPlan),
                 used.Where(u => u.ResourceProviderId == p.Id).ToDictionary(u => u.ResourceClassId, u => u.Used));
 
         var names = requests.SelectMany(r => r.Allocations).SelectMany(a => a.Resources).Select(r => r.ResourceClass)
-            .Concat(held.Select(h => h.Held.ClassName));
+            .Concat(held.Select(h => h.Held.ClassName)).Concat(moreClasses ?? []);
         foreach (var (name, id) in await ids.ResourceClasses(db, names, ct))
             snapshot.ClassIds[name] = id;
         return snapshot;

@@ -1,14 +1,17 @@
 using Contracts.Placement;
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Workers.Data;
 
 namespace Workers.Placement;
 
 /// <summary>
-/// POST /reshaper: in one transaction, each provider's inventories widened to old and new classes, the consumers'
-/// allocations replaced (checked against those), then each provider's inventories cut to exactly the new ones
-/// (refused if an allocation still stands on a removed class). Generations move as Placement moves them: once for
-/// the widening (when there are new inventories), once for the allocations, once for the final set.
+/// POST /reshaper, in one transaction: each provider's inventories widened to old and new classes, the consumers'
+/// allocations replaced (checked against the widened inventories), then each provider's inventories cut to exactly
+/// the new ones (refused while an allocation still stands on a removed class). The widening is only ever seen inside
+/// this transaction, so it happens in the snapshot; the database gets the final state. Generations move as
+/// Placement moves them: once for the widening (when there are new inventories), once for the allocations, once for
+/// the final set.
 /// </summary>
 public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox.Inbox inbox, TimeProvider clock) : IConsumer<Reshape>
 {
@@ -23,11 +26,17 @@ public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox
     async Task<AllocationsResult> Apply(Reshape command, CancellationToken ct)
     {
         AllocationsResult Fail(int status, string code, string detail) => new(new PlacementProblem(status, code, detail));
-        var targets = new List<(ResourceProviderRecord Provider, Reshape.ProviderInventories Wanted)>();
+        var allocations = new AllocationPlanner.Command(command.Allocations, CheckGenerations: true, command.TypedConsumers,
+            AllocationPlanner.Wording.Reshaper);
+        var named = command.Inventories.Select(i => i.ProviderUuid)
+            .Where(s => Guid.TryParseExact(s, "D", out var g) && g.ToString() == s).Select(Guid.Parse).ToList();
+        // Consumers and every provider involved are locked (providers in id order) before anything is read.
+        var snapshot = await writer.Load([allocations], named, ct, command.Inventories.SelectMany(i => i.Inventories).Select(i => i.ResourceClass));
+
+        var targets = new List<(AllocationPlanner.Provider Provider, Reshape.ProviderInventories Wanted)>();
         foreach (var wanted in command.Inventories)
         {
-            var provider = await ProviderViews.FindByStoredUuid(db, wanted.ProviderUuid, ct);
-            if (provider is null)
+            if (!snapshot.Providers.TryGetValue(wanted.ProviderUuid, out var provider))
                 return Fail(400, "placement.resource_provider.not_found",
                     $"Resource provider {wanted.ProviderUuid} in inventories not found: No resource provider with uuid {wanted.ProviderUuid} found");
             if (provider.Generation != wanted.Generation)
@@ -35,49 +44,63 @@ public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox
                     $"resource provider generation conflict for provider {wanted.ProviderUuid}: actual: {provider.Generation}, given: {wanted.Generation}");
             targets.Add((provider, wanted));
         }
-
-        // Consumers and every provider involved are locked (providers in id order) before anything moves.
-        var allocations = new AllocationPlanner.Command(command.Allocations, CheckGenerations: true, command.TypedConsumers,
-            AllocationPlanner.Wording.Reshaper);
-        var snapshot = await writer.Load([allocations], targets.Select(t => t.Provider.Uuid).ToList(), ct);
         var (lines, refused) = AllocationPlanner.Check(allocations, snapshot);
         if (refused is not null)
             return new(refused);
+        if (command.Inventories.SelectMany(i => i.Inventories).FirstOrDefault(i => !snapshot.ClassIds.ContainsKey(i.ResourceClass)) is { } unknown)
+            return Fail(400, PlacementProblem.UndefinedCode, $"malformed reshaper data: No such resource class {unknown.ResourceClass}.");
 
-        var malformed = (string rc) => new PlacementProblem(400, PlacementProblem.UndefinedCode, $"malformed reshaper data: No such resource class {rc}.");
-        var now = clock.GetUtcNow().UtcDateTime;
-        var classIds = await ProviderInventories.ClassIds(db, command.Inventories.SelectMany(i => i.Inventories).Select(i => i.ResourceClass), ct);
-        if (command.Inventories.SelectMany(i => i.Inventories).FirstOrDefault(i => !classIds.ContainsKey(i.ResourceClass)) is { } unknown)
-            return new(malformed(unknown.ResourceClass));
         // The widening: old and new classes together, so allocations can move before the old classes go.
         foreach (var (provider, wanted) in targets.Where(t => t.Wanted.Inventories.Count > 0))
         {
-            await ProviderGenerations.Bump(db, provider.Id, null, ct);
-            var current = (await ProviderInventories.Of(db, provider.Id, ct)).Select(x => ProviderInventories.ToContract(x.Record, x.ResourceClass));
-            var widened = current.Where(c => wanted.Inventories.All(w => w.ResourceClass != c.ResourceClass)).Concat(wanted.Inventories).ToList();
-            var widenedIds = await ProviderInventories.ClassIds(db, widened.Select(w => w.ResourceClass), ct);
-            await ProviderInventories.Replace(db, provider.Id, widened, widenedIds, now, ct);
-            var planned = snapshot.ProviderOf(provider.Uuid).Inventories;
-            planned.Clear();
-            foreach (var inventory in widened)
-                planned[widenedIds[inventory.ResourceClass]] = new(inventory.Total, inventory.Reserved, inventory.MinUnit,
-                    inventory.MaxUnit, inventory.StepSize, inventory.AllocationRatio);
+            foreach (var inventory in wanted.Inventories)
+                provider.Inventories[snapshot.ClassIds[inventory.ResourceClass]] = Plan(inventory);
+            provider.Bumps++;
         }
-
         var (problem, _) = AllocationPlanner.Allocate(allocations, lines, snapshot);
         if (problem is not null)
             return new(problem);
-        await writer.Write(snapshot, ct);
-        await db.SaveChangesAsync(ct); // the final inventories are checked against the new allocations
 
+        // The final set: exactly the new inventories, none removed from under an allocation.
         foreach (var (provider, wanted) in targets)
         {
-            await ProviderGenerations.Bump(db, provider.Id, null, ct);
-            var inUse = await ProviderInventories.Replace(db, provider.Id, wanted.Inventories, classIds, now, ct);
+            var kept = wanted.Inventories.Select(i => snapshot.ClassIds[i.ResourceClass]).ToHashSet();
+            var inUse = provider.Inventories.Keys.Where(c => !kept.Contains(c) && provider.Used.GetValueOrDefault(c) > 0).ToList();
             if (inUse.Count > 0)
+            {
+                var names = await db.ResourceClasses.Where(c => inUse.Contains(c.Id)).OrderBy(c => c.Id).Select(c => c.Name).ToListAsync(ct);
                 return Fail(409, PlacementProblem.InventoryInUse,
-                    $"update conflict: Inventory for '{string.Join(", ", inUse)}' on resource provider '{wanted.ProviderUuid}' in use.");
+                    $"update conflict: Inventory for '{string.Join(", ", names)}' on resource provider '{wanted.ProviderUuid}' in use.");
+            }
+            provider.Bumps++;
         }
+
+        await writer.Write(snapshot, ct);
+        await WriteInventories(snapshot, targets, ct);
         return new(null);
     }
+
+    /// <summary>Each target's inventory rows made exactly its new inventories (written with the caller's commit).</summary>
+    async Task WriteInventories(AllocationPlanner.Snapshot snapshot, List<(AllocationPlanner.Provider Provider, Reshape.ProviderInventories Wanted)> targets, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var ids = targets.Select(t => t.Provider.Id).ToList();
+        var rows = await db.Inventories.Where(i => ids.Contains(i.ResourceProviderId)).ToListAsync(ct);
+        foreach (var (provider, wanted) in targets)
+        {
+            var mine = rows.Where(r => r.ResourceProviderId == provider.Id).ToDictionary(r => r.ResourceClassId);
+            var kept = wanted.Inventories.ToDictionary(i => snapshot.ClassIds[i.ResourceClass]);
+            db.Inventories.RemoveRange(mine.Values.Where(r => !kept.ContainsKey(r.ResourceClassId)));
+            foreach (var (classId, inventory) in kept)
+            {
+                if (!mine.TryGetValue(classId, out var row))
+                    db.Inventories.Add(row = new InventoryRecord { ResourceProviderId = provider.Id, ResourceClassId = classId, CreatedAt = now });
+                else
+                    row.UpdatedAt = now;
+                ProviderInventories.CopyValues(inventory, row);
+            }
+        }
+    }
+
+    static AllocationPlanner.Inventory Plan(Inventory i) => new(i.Total, i.Reserved, i.MinUnit, i.MaxUnit, i.StepSize, i.AllocationRatio);
 }
