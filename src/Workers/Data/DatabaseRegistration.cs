@@ -17,7 +17,8 @@ public static class DatabaseRegistration
         var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
         var connectionString = builder.Configuration.GetConnectionString("Database");
 
-        builder.Services.AddDbContext<ServiceDb>(db =>
+        // Pooled: a consumer's scope takes a ready context instead of building EF's per-context services each message.
+        builder.Services.AddDbContextPool<ServiceDb>(db =>
         {
             if (options.IsSqlite)
                 db.UseSqlite(SqliteConnectionString(connectionString));
