@@ -21,6 +21,12 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
     public DbSet<ConsumerTypeRecord> ConsumerTypes => Set<ConsumerTypeRecord>();
     public DbSet<ConsumerRecord> Consumers => Set<ConsumerRecord>();
     public DbSet<AllocationRecord> Allocations => Set<AllocationRecord>();
+    public DbSet<JobRecord> Jobs => Set<JobRecord>();
+    public DbSet<JobInstanceRecord> JobInstances => Set<JobInstanceRecord>();
+    public DbSet<CallbackDeliveryRecord> CallbackDeliveries => Set<CallbackDeliveryRecord>();
+
+    /// <summary>The filter of the active-callback index: plain SQL that SQLite and PostgreSQL read alike.</summary>
+    public const string ActiveJobs = "status IN ('queued', 'running')";
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -208,6 +214,81 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
                 .OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_allocations_consumer");
             alloc.HasOne<ResourceClassRecord>().WithMany().HasForeignKey(x => x.ResourceClassId)
                 .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_allocations_resource_class");
+        });
+
+        model.Entity<JobRecord>(job =>
+        {
+            job.ToTable("jobs");
+            job.HasKey(x => x.Id);
+            job.Property(x => x.Id).HasColumnName("id");
+            job.Property(x => x.Type).HasColumnName("type").HasMaxLength(64);
+            job.Property(x => x.RequestId).HasColumnName("request_id").HasMaxLength(255);
+            job.Property(x => x.OwnerId).HasColumnName("owner_id").HasMaxLength(255);
+            job.Property(x => x.Project).HasColumnName("project").HasMaxLength(255);
+            job.Property(x => x.Data).HasColumnName("data");
+            job.Property(x => x.Callback).HasColumnName("callback").HasMaxLength(2048);
+            job.Property(x => x.Priority).HasColumnName("priority");
+            job.Property(x => x.Status).HasColumnName("status").HasMaxLength(16);
+            job.Property(x => x.AggregateLabel).HasColumnName("aggregate_label").HasMaxLength(255);
+            job.Property(x => x.AggregateUuid).HasColumnName("aggregate_uuid");
+            job.Property(x => x.Reason).HasColumnName("reason");
+            job.Property(x => x.CreatedAt).HasColumnName("created_at");
+            job.Property(x => x.UpdatedAt).HasColumnName("updated_at");
+            job.Property(x => x.DeletedAt).HasColumnName("deleted_at");
+            job.Property(x => x.QueuedSince).HasColumnName("queued_since");
+            job.Property(x => x.AdmittedAt).HasColumnName("admitted_at");
+            job.Property(x => x.ExpiresAt).HasColumnName("expires_at");
+            // A request id is never reused within its type, even after the job is gone.
+            job.HasIndex(x => new { x.Type, x.RequestId }).IsUnique().HasDatabaseName("uniq_jobs0type_request_id");
+            // A callback URL belongs to one active job of a type at a time; the database holds that line too.
+            job.HasIndex(x => new { x.Type, x.Callback }).IsUnique().HasFilter(ActiveJobs)
+                .HasDatabaseName("uniq_jobs0type_callback_active");
+            job.HasIndex(x => new { x.Status, x.Priority, x.Id }).HasDatabaseName("ix_jobs_status_priority_id");
+            job.HasIndex(x => new { x.Type, x.Priority, x.Id }).HasDatabaseName("ix_jobs_type_priority_id");
+        });
+
+        model.Entity<JobInstanceRecord>(instance =>
+        {
+            instance.ToTable("job_instances");
+            instance.HasKey(x => new { x.JobId, x.Index });
+            instance.Property(x => x.JobId).HasColumnName("job_id");
+            instance.Property(x => x.Index).HasColumnName("idx");
+            instance.Property(x => x.ServerUuid).HasColumnName("server_uuid");
+            instance.Property(x => x.Vcpu).HasColumnName("vcpu");
+            instance.Property(x => x.MemoryMb).HasColumnName("memory_mb");
+            instance.Property(x => x.DiskGb).HasColumnName("disk_gb");
+            instance.Property(x => x.Resources).HasColumnName("resources");
+            instance.Property(x => x.Traits).HasColumnName("traits");
+            instance.Property(x => x.DeviceProfile).HasColumnName("device_profile").HasMaxLength(255);
+            instance.Property(x => x.Host).HasColumnName("host").HasMaxLength(200);
+            instance.Property(x => x.ProviderUuid).HasColumnName("provider_uuid");
+            instance.HasIndex(x => x.ServerUuid).IsUnique().HasDatabaseName("uniq_job_instances0server_uuid");
+            instance.HasOne<JobRecord>().WithMany().HasForeignKey(x => x.JobId)
+                .OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_job_instances_job");
+        });
+
+        model.Entity<CallbackDeliveryRecord>(delivery =>
+        {
+            delivery.ToTable("callback_deliveries");
+            delivery.HasKey(x => x.Id);
+            delivery.Property(x => x.Id).HasColumnName("id");
+            delivery.Property(x => x.JobId).HasColumnName("job_id");
+            delivery.Property(x => x.Event).HasColumnName("event").HasMaxLength(32);
+            delivery.Property(x => x.Body).HasColumnName("body");
+            delivery.Property(x => x.State).HasColumnName("state").HasMaxLength(16);
+            delivery.Property(x => x.Attempts).HasColumnName("attempts");
+            delivery.Property(x => x.CreatedAt).HasColumnName("created_at");
+            delivery.Property(x => x.FirstAttemptAt).HasColumnName("first_attempt_at");
+            delivery.Property(x => x.NextAttemptAt).HasColumnName("next_attempt_at");
+            delivery.Property(x => x.LastError).HasColumnName("last_error");
+            delivery.Property(x => x.DeliveredAt).HasColumnName("delivered_at");
+            delivery.Property(x => x.ClaimedBy).HasColumnName("claimed_by").HasMaxLength(100);
+            delivery.Property(x => x.ClaimedUntil).HasColumnName("claimed_until");
+            delivery.Property(x => x.History).HasColumnName("history");
+            delivery.HasIndex(x => new { x.State, x.NextAttemptAt }).HasDatabaseName("ix_callback_deliveries_state_next_attempt_at");
+            delivery.HasIndex(x => new { x.JobId, x.CreatedAt }).HasDatabaseName("ix_callback_deliveries_job_id_created_at");
+            delivery.HasOne<JobRecord>().WithMany().HasForeignKey(x => x.JobId)
+                .OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_callback_deliveries_job");
         });
 
         model.Entity<InboxRecord>(inbox =>

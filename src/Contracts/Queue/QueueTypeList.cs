@@ -1,0 +1,3 @@
+namespace Contracts.Queue;
+
+public sealed record QueueTypeList(IReadOnlyList<QueueTypeCounts> Types);
