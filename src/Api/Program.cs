@@ -1,6 +1,7 @@
 using Api.Http;
 using Api.Operations;
 using Api.Placement;
+using Api.Queue;
 using Workers;
 using Workers.Hosting;
 
@@ -26,8 +27,10 @@ app.UseMiddleware<RequestIds>();
 app.UseMiddleware<Unavailable>();
 app.UseMiddleware<Authentication>();
 app.UseWhen(http => http.Request.Path.StartsWithSegments(PlacementGate.Prefix), placement => placement.UseMiddleware<PlacementGate>());
+app.UseWhen(http => http.Request.Path.StartsWithSegments(QueueGate.Prefix), queue => queue.UseMiddleware<QueueGate>());
 app.UseRouting();
 app.MapHealth();
 app.MapPlacement();
+app.MapQueue();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.Run();

@@ -5,6 +5,7 @@ using Workers.Data;
 using Workers.Inbox;
 using Workers.Operations;
 using Workers.Placement;
+using Workers.Queue;
 
 namespace Workers;
 
@@ -23,6 +24,7 @@ public static class WorkerRegistration
         builder.Services.AddSingleton<PlacementIds>();
         builder.Services.AddSingleton<WorkerFaults>();
         builder.Services.AddOptions<WorkerFaultOptions>().BindConfiguration(WorkerFaultOptions.Section);
+        builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateOnStart();
 
         builder.Services.AddQuartz(q =>
@@ -69,6 +71,12 @@ public static class WorkerRegistration
         bus.AddConsumer<GetConsumerAllocationsConsumer>();
         bus.AddConsumer<GetProviderAllocationsConsumer>();
         bus.AddConsumer<ReshapeConsumer>();
+        bus.AddConsumer<SubmitJobConsumer>();
+        bus.AddConsumer<GetJobConsumer>();
+        bus.AddConsumer<ListJobsConsumer>();
+        bus.AddConsumer<ListQueueTypesConsumer>();
+        bus.AddConsumer<ChangeJobConsumer>();
+        bus.AddConsumer<DeleteJobConsumer>();
         bus.AddConsumer<GetDatabaseHealthConsumer>();
         return bus;
     }

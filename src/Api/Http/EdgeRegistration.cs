@@ -13,6 +13,8 @@ public static class EdgeRegistration
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton<Placement.AllocationWrites>();
+        builder.Services.AddOptions<Workers.Queue.QueueOptions>().BindConfiguration(Workers.Queue.QueueOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         return builder;
     }
 }
