@@ -1,0 +1,82 @@
+namespace Workers.Queue.Admission;
+
+/// <summary>
+/// Which queued jobs to admit now and where, as plain code over a snapshot (no database, no bus, no clock: the time is
+/// an input). Jobs are considered once each, in ascending priority then id, across all types; a job is admitted when
+/// every one of its instances finds a candidate at once, and what it claims is seen by every job after it.
+/// </summary>
+public static class AdmissionPlanner
+{
+    /// <param name="policies">By job type; a type missing here gets <see cref="QueuePolicy.Default"/>.</param>
+    /// <param name="now">Measures how long each type's head job has waited, for the backfill bound.</param>
+    public static AdmissionPlan Plan(
+        IEnumerable<QueuedJob> jobs, CloudState cloud, IReadOnlyDictionary<string, QueuePolicy> policies, DateTimeOffset now)
+    {
+        var search = new CandidateSearch(cloud);
+        var types = new Dictionary<string, TypeState>(StringComparer.Ordinal);
+        var admitted = new List<AdmittedJob>();
+        var waiting = new List<WaitingJob>();
+        foreach (var job in jobs.OrderBy(j => j.Priority).ThenBy(j => j.Id))
+        {
+            if (!types.TryGetValue(job.Type, out var type))
+                types[job.Type] = type = new TypeState(policies.GetValueOrDefault(job.Type) ?? QueuePolicy.Default);
+            // A blocked type is not searched at all: its jobs wait whatever they would fit.
+            if (type.Blocked is { } blocked)
+            {
+                waiting.Add(new(job, blocked));
+                continue;
+            }
+            var placed = new Candidate[job.Instances.Count];
+            if (Place(job, placed, search, type.Policy.Placement) is not { } reason)
+            {
+                admitted.Add(new(job, placed));
+                continue;
+            }
+            waiting.Add(new(job, reason));
+            if (type.HeadWaits)
+                continue;
+            // The first of its type that does not fit is the type's head from now on in this pass.
+            type.HeadWaits = true;
+            if (type.Policy.Order == AdmissionOrder.Strict)
+                type.Blocked = $"waiting behind job {job.RequestId} (strict order)";
+            else if (now - job.QueuedSince > type.Policy.BackfillMaxHeadWait)
+                type.Blocked = $"waiting behind job {job.RequestId} (head waited past the backfill bound)";
+        }
+        return new(admitted, waiting);
+    }
+
+    /// <summary>Claims a candidate for every instance, in order, or none: the reason it does not fit.</summary>
+    static string? Place(QueuedJob job, Candidate[] placed, CandidateSearch search, HostSelection selection)
+    {
+        for (var i = 0; i < placed.Length; i++)
+        {
+            if (search.Find(job.Instances[i], selection) is { } candidate)
+            {
+                search.Claim(candidate);
+                placed[i] = candidate;
+                continue;
+            }
+            // Explained before the job's earlier instances are given back: that is the state this instance met.
+            var shortfall = search.Explain(job.Instances[i]);
+            for (var j = i - 1; j >= 0; j--)
+                search.Release(placed[j]);
+            return Reason(shortfall, i, placed.Length);
+        }
+        return null;
+    }
+
+    static string Reason(Shortfall shortfall, int index, int count) =>
+        count == 1 ? shortfall.Reason
+        : !shortfall.LacksCapacity ? $"instance {index + 1} of {count}: {shortfall.Reason}"
+        : index == 0 ? shortfall.Reason
+        : $"only {index} of {count} instances fit at once; the next {shortfall.Reason}";
+
+    sealed class TypeState(QueuePolicy policy)
+    {
+        public QueuePolicy Policy { get; } = policy;
+        /// <summary>A job of the type has not fitted in this pass.</summary>
+        public bool HeadWaits { get; set; }
+        /// <summary>Set once the type admits nothing more in this pass: the reason every later job of it gets.</summary>
+        public string? Blocked { get; set; }
+    }
+}
