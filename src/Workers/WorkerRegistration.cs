@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Quartz;
+using Workers.Callbacks;
 using Workers.Data;
 using Workers.Inbox;
 using Workers.Operations;
@@ -26,12 +27,23 @@ public static class WorkerRegistration
         builder.Services.AddOptions<WorkerFaultOptions>().BindConfiguration(WorkerFaultOptions.Section);
         builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section).ValidateOnStart();
+        builder.AddCallbacks();
+        builder.Services.AddSingleton<WorkerIdentity>();
+        builder.Services.AddSingleton<AdmissionSignal>();
+        builder.Services.AddScoped<AdmissionPass>();
+        builder.Services.AddHostedService<AdmissionLoop>();
+        builder.Services.AddSingleton<CallbackDispatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CallbackDispatcher>());
 
         builder.Services.AddQuartz(q =>
         {
             q.AddJob<PruneInbox>(j => j.WithIdentity(PruneInbox.Key));
             q.AddTrigger(t => t.ForJob(PruneInbox.Key).WithIdentity($"{PruneInbox.Key.Name}-hourly")
                 .StartNow().WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+            var sweep = builder.Configuration.GetSection(QueueOptions.Section).GetValue(nameof(QueueOptions.SweepInterval), TimeSpan.FromSeconds(5));
+            q.AddJob<QueueSweep>(j => j.WithIdentity(QueueSweep.Key));
+            q.AddTrigger(t => t.ForJob(QueueSweep.Key).WithIdentity($"{QueueSweep.Key.Name}-interval")
+                .StartNow().WithSimpleSchedule(s => s.WithInterval(sweep > TimeSpan.Zero ? sweep : TimeSpan.FromSeconds(5)).RepeatForever()));
         });
         builder.Services.AddQuartzHostedService(q => q.WaitForJobsToComplete = true);
         return builder;
@@ -77,6 +89,9 @@ public static class WorkerRegistration
         bus.AddConsumer<ListQueueTypesConsumer>();
         bus.AddConsumer<ChangeJobConsumer>();
         bus.AddConsumer<DeleteJobConsumer>();
+        bus.AddConsumer<ResendCallbackConsumer>();
+        bus.AddConsumer<CapacityFreedConsumer>();
+        bus.AddConsumer<QueueChangedConsumer>();
         bus.AddConsumer<GetDatabaseHealthConsumer>();
         return bus;
     }

@@ -1,3 +1,4 @@
+using Workers.Callbacks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Api.Http;
@@ -13,6 +14,7 @@ public static class EdgeRegistration
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton<Placement.AllocationWrites>();
+        builder.AddCallbackGuard();
         builder.Services.AddOptions<Workers.Queue.QueueOptions>().BindConfiguration(Workers.Queue.QueueOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         return builder;

@@ -4,6 +4,7 @@ using Contracts.Queue;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Workers.Data;
+using Workers.Callbacks;
 using Workers.Queue;
 
 namespace Api.Queue;
@@ -50,7 +51,8 @@ public static class JobsApi
         return list.Problem is { } problem ? QueueHttp.Problem(problem) : QueueHttp.Jobs(list.Jobs, list.NextMarker);
     }
 
-    static async Task<IResult> Submit(HttpContext http, string type, IRequestClient<SubmitJob> workers, IOptions<QueueOptions> options)
+    static async Task<IResult> Submit(HttpContext http, string type, IRequestClient<SubmitJob> workers, IOptions<QueueOptions> options,
+        CallbackAddressGuard guard)
     {
         if (JobSubmission.CheckType(type) is { } badType)
             return badType;
@@ -60,7 +62,10 @@ public static class JobsApi
         var (job, invalid) = JobSubmission.Parse(type, body, Caller.Of(http)!, options.Value);
         if (invalid is not null)
             return invalid;
-        var result = await workers.Ask<SubmitJob, JobResult>(http, job!);
+        // The SSRF guard, checked where the client can still be told; each delivery checks the address again.
+        if (await guard.CheckAsync(new Uri(job!.Callback), http.RequestAborted) is { } refused)
+            return QueueHttp.Error(400, "callback_not_allowed", $"callback: {refused}");
+        var result = await workers.Ask<SubmitJob, JobResult>(http, job);
         return result.Problem is { } problem ? QueueHttp.Problem(problem) : QueueHttp.Job(result.Job!, result.Created ? 201 : 200);
     }
 

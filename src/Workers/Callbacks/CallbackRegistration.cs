@@ -14,11 +14,7 @@ public static class CallbackRegistration
     /// </summary>
     public static IHostApplicationBuilder AddCallbacks(this IHostApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<CallbackOptions>().BindConfiguration(CallbackOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.TryAddSingleton<IHostAddressResolver, DnsHostAddressResolver>();
-        builder.Services.AddSingleton<CallbackAddressGuard>();
+        builder.AddCallbackGuard();
         builder.Services.AddSingleton<CallbackSender>();
         builder.Services.AddSingleton(sp =>
             new CallbackRetryPolicy(sp.GetRequiredService<IOptions<CallbackOptions>>(), Random.Shared));
@@ -43,6 +39,17 @@ public static class CallbackRegistration
             })
             // The handler outlives the factory's rotation; PooledConnectionLifetime already bounds connection age.
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
+        return builder;
+    }
+
+    /// <summary>The <c>Callbacks</c> options and the SSRF guard alone, for the Api's check at submit. Safe to call twice.</summary>
+    public static IHostApplicationBuilder AddCallbackGuard(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<CallbackOptions>().BindConfiguration(CallbackOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.TryAddSingleton<IHostAddressResolver, DnsHostAddressResolver>();
+        builder.Services.TryAddSingleton<CallbackAddressGuard>();
         return builder;
     }
 }

@@ -228,7 +228,9 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
             job.Property(x => x.Data).HasColumnName("data");
             job.Property(x => x.Callback).HasColumnName("callback").HasMaxLength(2048);
             job.Property(x => x.Priority).HasColumnName("priority");
-            job.Property(x => x.Status).HasColumnName("status").HasMaxLength(16);
+            // Every status change is conditional on the status read: admission, done, delete and the sweep race for the
+            // same job, and the loser re-runs against the winner's commit (DbErrors.IsConcurrentWrite).
+            job.Property(x => x.Status).HasColumnName("status").HasMaxLength(16).IsConcurrencyToken();
             job.Property(x => x.AggregateLabel).HasColumnName("aggregate_label").HasMaxLength(255);
             job.Property(x => x.AggregateUuid).HasColumnName("aggregate_uuid");
             job.Property(x => x.Reason).HasColumnName("reason");
@@ -282,7 +284,8 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
             delivery.Property(x => x.NextAttemptAt).HasColumnName("next_attempt_at");
             delivery.Property(x => x.LastError).HasColumnName("last_error");
             delivery.Property(x => x.DeliveredAt).HasColumnName("delivered_at");
-            delivery.Property(x => x.ClaimedBy).HasColumnName("claimed_by").HasMaxLength(100);
+            // Recording an attempt is conditional on still holding the claim (a lease can run out mid-attempt).
+            delivery.Property(x => x.ClaimedBy).HasColumnName("claimed_by").HasMaxLength(100).IsConcurrencyToken();
             delivery.Property(x => x.ClaimedUntil).HasColumnName("claimed_until");
             delivery.Property(x => x.History).HasColumnName("history");
             delivery.HasIndex(x => new { x.State, x.NextAttemptAt }).HasDatabaseName("ix_callback_deliveries_state_next_attempt_at");

@@ -15,4 +15,15 @@ public static class QueueLocks
         if (db.Database.IsNpgsql())
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtext({"queue-order:" + type}))", ct);
     }
+
+    /// <summary>
+    /// One admission pass at a time across every worker: a pass reads the whole queue and plans against it, so two at
+    /// once could admit the same job or break strict order. SQLite runs one process (and one writer) anyway; there
+    /// the loop being single in the process is the serialisation.
+    /// </summary>
+    public static async Task LockAdmission(ServiceDb db, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql())
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtext('queue-admission'))", ct);
+    }
 }

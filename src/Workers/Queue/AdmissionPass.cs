@@ -1,0 +1,242 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using Contracts.Placement;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Workers.Callbacks;
+using Workers.Data;
+using Workers.Placement;
+using Workers.Queue.Admission;
+
+namespace Workers.Queue;
+
+/// <summary>
+/// One admission pass, in one transaction: read every queued job and the cloud, plan with
+/// <see cref="AdmissionPlanner"/>, claim each admitted job's instances as Placement allocations (checked again under
+/// the providers' row locks, so a plan gone stale can never overcommit), move the jobs to <c>running</c> with their
+/// hosts, and create their <c>job.admitted</c> deliveries, claimed by this worker so it sends them the moment the
+/// transaction commits. Waiting jobs get their reasons. Passes are serialised across workers, so no job is admitted
+/// twice and strict order holds whatever the number of workers.
+/// </summary>
+public sealed class AdmissionPass(
+    ServiceDb db,
+    AllocationWriter writer,
+    IOptions<QueueOptions> queueOptions,
+    IOptions<CallbackOptions> callbackOptions,
+    TimeProvider clock,
+    WorkerIdentity worker,
+    CallbackDispatcher dispatcher,
+    ILogger<AdmissionPass> logger)
+{
+    /// <summary>The consumer type of every instance's allocations.</summary>
+    public const string ConsumerType = "INSTANCE";
+
+    /// <returns>True when a planned claim was refused (the plan went stale under a concurrent write): pass again.</returns>
+    public async Task<bool> Run(CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            db.ChangeTracker.Clear();
+            try
+            {
+                var (deliveries, stale) = await Pass(ct);
+                dispatcher.SendNow(deliveries);
+                return stale;
+            }
+            catch (Exception e) when (attempt < 3 && (e is QueueMoved || DbErrors.IsConstraintViolation(e)))
+            {
+                // A job changed status between the read and the claim (deleted, say): plan again from the new state.
+                logger.LogDebug("Admission pass met a concurrent change; planning again");
+            }
+        }
+    }
+
+    async Task<(List<Guid> Deliveries, bool Stale)> Pass(CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await QueueLocks.LockAdmission(db, ct);
+        var now = clock.GetUtcNow();
+        var queued = await LoadQueued(ct);
+        if (queued.Count == 0)
+            return ([], false);
+        var cloud = await LoadCloud(ct);
+        var options = queueOptions.Value;
+        var policies = queued.Values.Select(q => q.Record.Type).Distinct()
+            .ToDictionary(type => type, type => Policy(options.For(type)), StringComparer.Ordinal);
+        var plan = AdmissionPlanner.Plan(queued.Values.Select(q => q.Job), cloud, policies, now);
+
+        var reasons = plan.Waiting.ToDictionary(w => w.Job.Id, w => w.Reason);
+        var (admitted, stale) = await Claim(plan.Admitted, queued, reasons, ct);
+        var deliveries = admitted.Count == 0 ? [] : await MarkRunning(admitted, queued, options, now, ct);
+        await WriteReasons(reasons, queued, ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        if (admitted.Count > 0)
+            logger.LogInformation("Admitted {Admitted} of {Queued} queued jobs", admitted.Count, queued.Count);
+        return (deliveries, stale);
+    }
+
+    /// <summary>Claims the planned jobs in plan order; a refused claim leaves its job queued and stops its type for this pass.</summary>
+    async Task<(List<AdmittedJob> Admitted, bool Stale)> Claim(
+        IReadOnlyList<AdmittedJob> planned, Dictionary<long, Queued> queued, Dictionary<long, string> reasons, CancellationToken ct)
+    {
+        if (planned.Count == 0)
+            return ([], false);
+        var commands = planned.Select(p => ClaimCommand(p, queued[p.Job.Id])).ToList();
+        var snapshot = await writer.Load(commands, [], ct);
+        var stopped = new HashSet<string>(StringComparer.Ordinal);
+        var admitted = new List<AdmittedJob>();
+        foreach (var (job, command) in planned.Zip(commands))
+        {
+            if (stopped.Contains(job.Job.Type))
+            {
+                reasons[job.Job.Id] = "waiting for the next admission pass";
+                continue;
+            }
+            var (lines, problem) = AllocationPlanner.Check(command, snapshot);
+            if (problem is null)
+                (problem, _) = AllocationPlanner.Allocate(command, lines, snapshot);
+            if (problem is not null)
+            {
+                logger.LogInformation("Claim for job {RequestId} refused: {Problem}", job.Job.RequestId, problem.Detail);
+                reasons[job.Job.Id] = $"claim refused, retrying: {problem.Detail}";
+                stopped.Add(job.Job.Type);
+                continue;
+            }
+            admitted.Add(job);
+        }
+        await writer.Write(snapshot, ct);
+        return (admitted, stopped.Count > 0);
+    }
+
+    /// <summary>One Placement write for the whole job: every instance a consumer, all accepted or none.</summary>
+    static AllocationPlanner.Command ClaimCommand(AdmittedJob job, Queued queued)
+    {
+        var record = queued.Record;
+        var project = record.Project ?? record.OwnerId;
+        var consumers = job.Instances.Select((candidate, i) => new ConsumerAllocations(
+            queued.Servers[i], project, record.OwnerId, null, ConsumerType,
+            candidate.Allocations.Select(a => new ProviderAllocation(a.ProviderUuid.ToString(),
+                a.Resources.Select(r => new ResourceAmount(r.Key, (int)r.Value)).ToList())).ToList())).ToList();
+        return new AllocationPlanner.Command(consumers, CheckGenerations: true, Typed: true, AllocationPlanner.Wording.Put);
+    }
+
+    /// <summary>Admitted jobs become running, their instances get hosts, and each gets a delivery this worker sends.</summary>
+    async Task<List<Guid>> MarkRunning(List<AdmittedJob> admitted, Dictionary<long, Queued> queued, QueueOptions options, DateTimeOffset now, CancellationToken ct)
+    {
+        var at = now.UtcDateTime;
+        foreach (var type in admitted.GroupBy(a => a.Job.Type))
+        {
+            var ids = type.Select(a => a.Job.Id).ToList();
+            var expires = options.For(type.Key).MaxRunTime is { } limit ? at + limit : (DateTime?)null;
+            var moved = await db.Jobs.Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Queued).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Running).SetProperty(j => j.AdmittedAt, at).SetProperty(j => j.UpdatedAt, at)
+                .SetProperty(j => j.ExpiresAt, expires).SetProperty(j => j.Reason, (string?)null), ct);
+            if (moved != ids.Count)
+                throw new QueueMoved();
+        }
+
+        var jobIds = admitted.Select(a => a.Job.Id).ToList();
+        var instances = await db.JobInstances.Where(i => jobIds.Contains(i.JobId)).ToListAsync(ct);
+        var byServer = instances.ToDictionary(i => i.ServerUuid);
+        foreach (var job in admitted)
+            foreach (var (server, candidate) in queued[job.Job.Id].Servers.Zip(job.Instances))
+            {
+                var instance = byServer[server];
+                (instance.Host, instance.ProviderUuid) = (candidate.HostName, candidate.HostUuid);
+            }
+        await db.SaveChangesAsync(ct);
+
+        var jobs = await db.Jobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToListAsync(ct);
+        var views = await JobViews.Of(db, jobs, ct);
+        var leaseUntil = at + CallbackDispatcher.Lease(callbackOptions.Value);
+        var deliveries = views.Select(view => Deliveries.New(view.Id, Deliveries.Admitted, JobJson.CallbackBody(Deliveries.Admitted, view), at,
+            claimedBy: worker.Name, claimedUntil: leaseUntil)).ToList();
+        db.CallbackDeliveries.AddRange(deliveries);
+        return deliveries.Select(d => d.Id).ToList();
+    }
+
+    /// <summary>Stores the reasons that changed since the last pass, one statement per distinct reason.</summary>
+    async Task WriteReasons(Dictionary<long, string> reasons, Dictionary<long, Queued> queued, CancellationToken ct)
+    {
+        foreach (var group in reasons.Where(r => queued[r.Key].Record.Reason != r.Value).GroupBy(r => r.Value))
+        {
+            var ids = group.Select(r => r.Key).ToList();
+            var reason = group.Key;
+            await db.Jobs.Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Queued)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Reason, reason), ct);
+        }
+    }
+
+    async Task<Dictionary<long, Queued>> LoadQueued(CancellationToken ct)
+    {
+        var jobs = await db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued).ToListAsync(ct);
+        if (jobs.Count == 0)
+            return [];
+        var instances = (await (from i in db.JobInstances.AsNoTracking()
+                                join j in db.Jobs on i.JobId equals j.Id
+                                where j.Status == JobStatus.Queued
+                                select i).ToListAsync(ct)).ToLookup(i => i.JobId);
+        var queued = new Dictionary<long, Queued>(jobs.Count);
+        foreach (var job in jobs)
+        {
+            var memberOf = job.AggregateUuid is { } aggregate ? new MemberOf(aggregate, job.AggregateLabel ?? aggregate.ToString()) : null;
+            var rows = instances[job.Id].OrderBy(i => i.Index).ToList();
+            queued[job.Id] = new Queued(job, new QueuedJob(job.Id, job.Type, job.Priority,
+                new DateTimeOffset(job.QueuedSince, TimeSpan.Zero), rows.Select(i => Request(i, memberOf)).ToList(), job.RequestId),
+                rows.Select(i => i.ServerUuid).ToList());
+        }
+        return queued;
+    }
+
+    /// <summary>Every provider with its inventories, usages, traits and aggregates, as the planner reads the cloud.</summary>
+    async Task<CloudState> LoadCloud(CancellationToken ct)
+    {
+        var providers = await db.ResourceProviders.AsNoTracking().Select(p => new { p.Id, p.Uuid, p.Name, p.ParentId }).ToListAsync(ct);
+        var uuids = providers.ToDictionary(p => p.Id, p => p.Uuid);
+        var classes = await db.ResourceClasses.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, ct);
+        var inventories = (await db.Inventories.AsNoTracking().ToListAsync(ct)).ToLookup(i => i.ResourceProviderId);
+        var usages = (await db.Allocations.GroupBy(a => new { a.ResourceProviderId, a.ResourceClassId })
+                .Select(g => new { g.Key.ResourceProviderId, g.Key.ResourceClassId, Used = g.Sum(a => (long)a.Used) }).ToListAsync(ct))
+            .ToLookup(u => u.ResourceProviderId);
+        var traits = (await (from pt in db.ProviderTraits
+                             join t in db.Traits on pt.TraitId equals t.Id
+                             select new { pt.ResourceProviderId, t.Name }).ToListAsync(ct))
+            .ToLookup(t => t.ResourceProviderId, t => t.Name);
+        var aggregates = (await (from pa in db.ProviderAggregates
+                                 join a in db.Aggregates on pa.AggregateId equals a.Id
+                                 select new { pa.ResourceProviderId, a.Uuid }).ToListAsync(ct))
+            .ToLookup(a => a.ResourceProviderId, a => Guid.Parse(a.Uuid));
+        return new CloudState(providers.Select(p => new ProviderSnapshot(
+            p.Uuid, p.Name,
+            inventories[p.Id].ToDictionary(i => classes[i.ResourceClassId], AllocationWriter.ToPlan, StringComparer.Ordinal),
+            usages[p.Id].ToDictionary(u => classes[u.ResourceClassId], u => u.Used, StringComparer.Ordinal))
+        {
+            ParentUuid = p.ParentId is { } parent ? uuids.GetValueOrDefault(parent) : null,
+            Traits = traits[p.Id].ToFrozenSet(StringComparer.Ordinal),
+            Aggregates = aggregates[p.Id].ToFrozenSet(),
+        }).ToList());
+    }
+
+    static QueuePolicy Policy(TypePolicy policy) => new(
+        policy.Policy == TypePolicy.Backfill ? AdmissionOrder.Backfill : AdmissionOrder.Strict,
+        policy.BackfillMaxHeadWait,
+        policy.Placement == TypePolicy.Pack ? HostSelection.Pack : HostSelection.Spread);
+
+    /// <summary>A queued job: its row, the planner's view of it, and its instances' server uuids in instance order.</summary>
+    sealed record Queued(JobRecord Record, QueuedJob Job, IReadOnlyList<Guid> Servers);
+
+    static AllocationRequest Request(JobInstanceRecord instance, MemberOf? memberOf)
+    {
+        var traits = JobInstances.Traits(instance);
+        return new AllocationRequest(JobInstances.Claim(instance).ToDictionary(c => c.Key, c => (long)c.Value, StringComparer.Ordinal))
+        {
+            RequiredTraits = traits.Where(t => !t.StartsWith('!')).ToFrozenSet(StringComparer.Ordinal),
+            ForbiddenTraits = traits.Where(t => t.StartsWith('!')).Select(t => t[1..]).ToFrozenSet(StringComparer.Ordinal),
+            MemberOf = memberOf,
+        };
+    }
+
+    /// <summary>A planned job left the queue (deleted, finished) before its claim: the pass starts over.</summary>
+    sealed class QueueMoved : Exception;
+}
