@@ -60,34 +60,18 @@ TARGETS=()
 [ "$ONLY" != peer ] && TARGETS+=(ours)
 
 log() { echo "bench: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 WORK=$(mktemp -d /tmp/placement-bench.XXXXXX)
 RAW=$WORK/results
 mkdir -p "$RAW"
 PIDS=() # processes we started, in start order
+OURS_ENV=()
 LOG_NOTES=()
 BUSY_NOTES=()
 FAILED=0
-
-stop_pid() { # PID: SIGTERM, then SIGKILL after 20 s
-    local pid=$1 i
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 1 40); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
-        sleep 0.5
-    done
-    log "process $pid did not stop on SIGTERM, killing it"
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-}
-
-stop_started() { # stops our processes, the last started first
-    local i
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[i]}"; done
-    PIDS=()
-}
 
 cleanup() {
     trap - EXIT INT TERM
@@ -101,19 +85,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'FAILED=1; exit 130' INT TERM
-
-free_port() {
-    "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_http() { # URL SECONDS PID: until URL answers 200 (false if PID dies or time runs out)
-    local url=$1 deadline=$((SECONDS + $2)) pid=$3
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'X-Auth-Token: admin' "$url")" = 200 ]; do
-        kill -0 "$pid" 2>/dev/null || return 1
-        [ $SECONDS -ge "$deadline" ] && return 1
-        sleep 0.5
-    done
-}
 
 # ---------------------------------------------------------------- build
 log "building bench/LoadGen"
@@ -143,23 +114,6 @@ PG_SETTINGS=$("${PSQL[@]}" -d postgres -c "SELECT string_agg(name || '=' || sett
     WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'max_connections', 'wal_sync_method')")
 PG_VERSION=$("${PSQL[@]}" -d postgres -c 'SHOW server_version')
 log "PostgreSQL $PG_VERSION on :$PG_PORT ($PG_SETTINGS); RabbitMQ on :$RABBIT_PORT"
-
-cpu_busy() { # percent of all CPUs busy over 3 s
-    local a b
-    a=$(head -n 1 /proc/stat); sleep 3; b=$(head -n 1 /proc/stat)
-    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x); split(b, y); for (i = 2; i <= 9; i++) { t += y[i] - x[i] }
-        idle = (y[5] - x[5]) + (y[6] - x[6]); printf "%d", (t > 0 ? 100 * (t - idle) / t : 0) }'
-}
-
-# Anything else busy on the machine (a build, a test run) skews the figures: before each target starts, with
-# the servers idle, measure how busy the CPUs are and say so.
-check_idle() { # TARGET
-    local busy
-    busy=$(cpu_busy)
-    BUSY_NOTES+=("$1 ${busy}%")
-    [ "$busy" -le 15 ] ||
-        log "warning: the CPUs were ${busy}% busy before $1 started (something else runs); its figures will suffer"
-}
 
 # ---------------------------------------------------------------- workloads
 run_workloads() { # TARGET BASE_URL
@@ -205,47 +159,11 @@ run_peer() {
 }
 
 run_ours() {
-    local port i pid dir=$WORK/ours rel=net10.0
+    local port dir=$WORK/ours
     port=$(free_port)
     mkdir -p "$dir"
-    "${PSQL[@]}" -d postgres -c 'DROP DATABASE IF EXISTS admission_bench' -c 'CREATE DATABASE admission_bench' ||
-        { log "ours: could not create the database"; FAILED=1; return 1; }
-    # A vhost of its own on the broker (guest may use it).
-    if ! { curl -sf -u guest:guest -X PUT "$TEST_RABBITMQ_MANAGEMENT/api/vhosts/bench" >/dev/null &&
-        curl -sf -u guest:guest -X PUT -H 'content-type: application/json' \
-            -d '{"configure":".*","write":".*","read":".*"}' \
-            "$TEST_RABBITMQ_MANAGEMENT/api/permissions/bench/guest" >/dev/null; }; then
-        log "ours: could not create the RabbitMQ vhost"; FAILED=1; return 1
-    fi
-    local env=(
-        ASPNETCORE_ENVIRONMENT=Production DOTNET_ENVIRONMENT=Production
-        Database__Provider=Postgres
-        "ConnectionStrings__Database=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=admission_bench"
-        Bus__Transport=RabbitMq
-        "ConnectionStrings__RabbitMq=amqp://guest:guest@127.0.0.1:$RABBIT_PORT/bench"
-        Workers__InProcess=false
-        Logging__Json=true
-    )
     check_idle ours
-    log "ours: starting $WORKERS Workers and the Api on :$port"
-    for i in $(seq 1 "$WORKERS"); do
-        # Each process runs in its own output folder, as in the container image (appsettings.json beside it).
-        (cd src/Workers/bin/Release/$rel && exec setsid env "${env[@]}" dotnet Workers.dll) \
-            >"$dir/worker-$i.log" 2>&1 </dev/null &
-        PIDS+=($!)
-    done
-    (cd src/Api/bin/Release/$rel && exec setsid env "${env[@]}" dotnet Api.dll --urls "http://127.0.0.1:$port") \
-        >"$dir/api.log" 2>&1 </dev/null &
-    pid=$!
-    PIDS+=("$pid")
-    if ! wait_http "http://127.0.0.1:$port/readyz" 180 "$pid"; then
-        tail -n 20 "$dir"/*.log >&2
-        curl -s --max-time 5 "http://127.0.0.1:$port/readyz" >&2
-        log "ours: /readyz did not answer 200"; FAILED=1; stop_started; return 1
-    fi
-    for pid in "${PIDS[@]}"; do
-        kill -0 "$pid" 2>/dev/null || { log "ours: process $pid exited"; FAILED=1; }
-    done
+    start_ours "$dir" "$port" admission_bench bench || return 1
     run_workloads ours "http://127.0.0.1:$port/placement"
     log "ours: stopping"
     stop_started
@@ -264,13 +182,12 @@ mkdir -p bench/results
 TABLE=$("${LOADGEN[@]}" report --dir "$RAW")
 COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 [ -n "$(git status --porcelain -- src tests Messaging.sln 2>/dev/null)" ] && COMMIT="$COMMIT (with uncommitted changes in src/tests)"
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sort | uniq -c | awk '{n=$1; $1=""; sub(/^ /,""); printf "%s%s x %d", (NR>1?", ":""), $0, n}')
 {
     echo "# Placement benchmark, $STAMP"
     echo
     echo "- command: \`$COMMAND_LINE\`"
     echo "- commit: $COMMIT"
-    echo "- machine: nproc $(nproc); CPU $CPU; kernel $(uname -r); CPUs busy in the 3 s before each target started (others' load): ${BUSY_NOTES[*]:-not measured}"
+    echo "- machine: $(machine); CPUs busy in the 3 s before each target started (others' load): ${BUSY_NOTES[*]:-not measured}"
     echo '- memory (`free -g`):'
     echo
     free -g | sed 's/^/      /'

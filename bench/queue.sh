@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The queue benchmark (SPEC section 7): our service in the production shape (W Workers processes and one Api
+# process, RabbitMQ with durable queues and publisher confirms, PostgreSQL with fsync and synchronous_commit on),
+# H hosts, J queued jobs, a real callback receiver on loopback (bench/QueueBench).
+#
+#   bench/queue.sh [--hosts H] [--jobs J] [--clients C] [--paced P] [--rate R] [--workers W] [--keep]
+#
+# QueueBench fills every host with one job, queues J jobs that do not fit, then frees hosts: P of them at R per
+# second (latency without overload), the rest as fast as C clients can (throughput). For each admitted job:
+# latency = its callback's arrival - the start of the request that freed its host. Prints the figures and writes
+# bench/results/queue-<UTC timestamp>.md (indexed in bench/results/README.md).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 1
+PYTHON=/usr/bin/python3
+COMMAND_LINE=bench/queue.sh
+[ $# -gt 0 ] && COMMAND_LINE+=$(printf ' %q' "$@")
+
+HOSTS=1000 JOBS=10000 CLIENTS=16 PACED=200 RATE=50 WORKERS=2 KEEP=0
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --hosts) HOSTS=${2:?}; shift 2 ;;
+    --jobs) JOBS=${2:?}; shift 2 ;;
+    --clients) CLIENTS=${2:?}; shift 2 ;;
+    --paced) PACED=${2:?}; shift 2 ;;
+    --rate) RATE=${2:?}; shift 2 ;;
+    --workers) WORKERS=${2:?}; shift 2 ;;
+    --keep) KEEP=1; shift ;;
+    -h | --help) usage ;;
+    *) echo "queue.sh: unknown option $1" >&2; usage ;;
+    esac
+done
+for v in HOSTS JOBS CLIENTS PACED RATE WORKERS; do
+    [[ ${!v} =~ ^[0-9]+$ ]] || { echo "queue.sh: ${v,,} must be a whole number" >&2; exit 2; }
+done
+
+log() { echo "bench: $*" >&2; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+WORK=$(mktemp -d /tmp/queue-bench.XXXXXX)
+PIDS=()
+OURS_ENV=(Callbacks__AllowPrivateNetworks=true)
+BUSY_NOTES=()
+FAILED=0
+
+cleanup() {
+    trap - EXIT INT TERM
+    stop_started
+    [ -n "${SERVERS_STATE:-}" ] && scripts/servers.sh stop "$SERVERS_STATE"
+    if [ "$KEEP" = 1 ] || [ "$FAILED" != 0 ]; then log "logs kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'FAILED=1; exit 130' INT TERM
+
+log "building Messaging.sln and bench/QueueBench (Release)"
+{ dotnet build Messaging.sln -c Release -nologo -v q && dotnet build bench/QueueBench -c Release -nologo -v q; } >"$WORK/build.log" 2>&1 ||
+    { tail -n 30 "$WORK/build.log" >&2; log "the build failed"; FAILED=1; exit 1; }
+
+log "starting PostgreSQL and RabbitMQ"
+SERVERS_ENV=$(scripts/servers.sh start) || { FAILED=1; exit 1; }
+eval "$SERVERS_ENV"
+PG_PORT=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$TEST_POSTGRES")
+RABBIT_PORT=$(sed -n 's#.*@127.0.0.1:\([0-9]*\)/.*#\1#p' <<<"$TEST_RABBITMQ")
+PSQL=(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -X -q -tA)
+PG_SETTINGS=$("${PSQL[@]}" -d postgres -c "SELECT string_agg(name || '=' || setting, ', ' ORDER BY name) FROM pg_settings
+    WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'max_connections')")
+PG_VERSION=$("${PSQL[@]}" -d postgres -c 'SHOW server_version')
+
+PORT=$(free_port)
+mkdir -p "$WORK/ours"
+check_idle ours
+start_ours "$WORK/ours" "$PORT" queue_bench queuebench || exit 1
+
+T0=$SECONDS
+dotnet bench/QueueBench/bin/Release/net10.0/QueueBench.dll --base "http://127.0.0.1:$PORT" --hosts "$HOSTS" --jobs "$JOBS" \
+    --clients "$CLIENTS" --paced "$PACED" --rate "$RATE" --out "$WORK/result.json" || { log "QueueBench failed"; FAILED=1; }
+ELAPSED=$((SECONDS - T0))
+MEMORY=()
+for i in "${!OURS_PIDS[@]}"; do
+    if [ "$i" = $((${#OURS_PIDS[@]} - 1)) ]; then name=Api; else name="worker $((i + 1))"; fi
+    MEMORY+=("$name $(rss_mb "${OURS_PIDS[i]}") MB")
+done
+ERRORS=$(cat "$WORK"/ours/*.log | grep -c '"Level":"Error"')
+WARNINGS=$(cat "$WORK"/ours/*.log | grep -c '"Level":"Warning"')
+stop_started
+
+[ -f "$WORK/result.json" ] || { log "no result"; FAILED=1; exit 1; }
+fig() { "$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$WORK/result.json" "$1"; }
+verdict() { "$PYTHON" -c "import sys; v=float(sys.argv[1]); b=float(sys.argv[2]); print(('met' if (v>=b if sys.argv[3]=='>=' else v<=b) else 'NOT met'))" "$1" "$2" "$3"; }
+
+RESULT=bench/results/queue-$STAMP.md
+COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+[ -n "$(git status --porcelain -- src bench/QueueBench Messaging.sln 2>/dev/null)" ] && COMMIT="$COMMIT (with uncommitted changes)"
+{
+    echo "# Queue benchmark, $STAMP"
+    echo
+    echo "- command: \`$COMMAND_LINE\`"
+    echo "- commit: $COMMIT"
+    echo "- machine: $(machine); CPUs busy in the 3 s before the start (others' load): ${BUSY_NOTES[*]}"
+    echo "- PostgreSQL $PG_VERSION ($PG_SETTINGS); RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null), quorum queues, publisher confirms"
+    echo "- ours: $WORKERS Workers processes + 1 Api process (Release, Production, JSON logs); load and receiver: bench/QueueBench, $CLIENTS clients, on the same machine"
+    echo "- workload: $HOSTS hosts (VCPU 16, MEMORY_MB 65536, DISK_GB 1000), each filled by one job; $JOBS queued jobs of VCPU 4 / 16384 MiB / 250 GiB (type vm, strict, spread); $PACED hosts freed at $RATE/s, then the rest by $CLIENTS clients at once; a host freed admits 4 jobs; whole run ${ELAPSED} s"
+    echo "- resident memory at the end: ${MEMORY[*]}; logs: $ERRORS Error and $WARNINGS Warning lines"
+    echo
+    echo "| figure | measured | bar | |"
+    echo "|---|---|---|---|"
+    echo "| admissions/s, burst ($(fig burst_admissions) jobs in $(fig burst_seconds) s) | $(fig burst_admissions_per_s) | >= 1000 | $(verdict "$(fig burst_admissions_per_s)" 1000 '>=') |"
+    echo "| freeing request -> callback, paced, p50 ms ($(fig paced_admissions) jobs) | $(fig paced_p50_ms) | <= 50 | $(verdict "$(fig paced_p50_ms)" 50 '<=') |"
+    echo "| freeing request -> callback, paced, p99 ms | $(fig paced_p99_ms) | <= 250 | $(verdict "$(fig paced_p99_ms)" 250 '<=') |"
+    echo "| freeing request -> callback, burst, p50 ms | $(fig burst_p50_ms) | <= 50 | $(verdict "$(fig burst_p50_ms)" 50 '<=') |"
+    echo "| freeing request -> callback, burst, p99 ms | $(fig burst_p99_ms) | <= 250 | $(verdict "$(fig burst_p99_ms)" 250 '<=') |"
+    echo "| finish request itself, p50 / p99 ms | $(fig finish_request_p50_ms) / $(fig finish_request_p99_ms) | | |"
+    echo "| fill: admissions/s with an empty queue behind | $(fig fill_admissions_per_s) | | |"
+    echo "| submit requests/s ($JOBS jobs, $CLIENTS clients) | $(fig submit_per_s) | | |"
+    echo "| duplicate callbacks / jobs with two delivery ids | $(fig duplicate_callbacks) / $(fig jobs_with_two_delivery_ids) | | |"
+    echo
+    echo "All figures from QueueBench's clock on this machine. Every admitted job counts once, at its first callback."
+    echo
+    echo '```json'
+    cat "$WORK/result.json"
+    echo '```'
+} >"$RESULT"
+INDEX=bench/results/README.md
+echo "- [$STAMP](queue-$STAMP.md): \`$COMMAND_LINE\`, commit ${COMMIT:0:12}; burst $(fig burst_admissions_per_s) admissions/s, paced p50 $(fig paced_p50_ms) / p99 $(fig paced_p99_ms) ms" >>"$INDEX"
+cat "$RESULT"
+log "written $RESULT"
+exit "$FAILED"
