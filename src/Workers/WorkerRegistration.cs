@@ -31,6 +31,7 @@ public static class WorkerRegistration
         builder.Services.AddSingleton<WorkerIdentity>();
         builder.Services.AddSingleton<AdmissionSignal>();
         builder.Services.AddScoped<AdmissionPass>();
+        builder.Services.AddSingleton<AdmissionCache>();
         builder.Services.AddHostedService<AdmissionLoop>();
         builder.Services.AddSingleton<CallbackDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CallbackDispatcher>());

@@ -26,6 +26,7 @@ public sealed class AdmissionPass(
     TimeProvider clock,
     WorkerIdentity worker,
     CallbackDispatcher dispatcher,
+    AdmissionCache cache,
     ILogger<AdmissionPass> logger)
 {
     /// <summary>The consumer type of every instance's allocations.</summary>
@@ -61,7 +62,7 @@ public sealed class AdmissionPass(
             return ([], false);
         var cloud = await LoadCloud(ct);
         var options = queueOptions.Value;
-        var policies = queued.Values.Select(q => q.Record.Type).Distinct()
+        var policies = queued.Values.Select(q => q.Job.Type).Distinct()
             .ToDictionary(type => type, type => Policy(options.For(type)), StringComparer.Ordinal);
         var plan = AdmissionPlanner.Plan(queued.Values.Select(q => q.Job), cloud, policies, now);
 
@@ -112,10 +113,9 @@ public sealed class AdmissionPass(
     /// <summary>One Placement write for the whole job: every instance a consumer, all accepted or none.</summary>
     static AllocationPlanner.Command ClaimCommand(AdmittedJob job, Queued queued)
     {
-        var record = queued.Record;
-        var project = record.Project ?? record.OwnerId;
+        var project = queued.Project ?? queued.OwnerId;
         var consumers = job.Instances.Select((candidate, i) => new ConsumerAllocations(
-            queued.Servers[i], project, record.OwnerId, null, ConsumerType,
+            queued.Servers[i], project, queued.OwnerId, null, ConsumerType,
             candidate.Allocations.Select(a => new ProviderAllocation(a.ProviderUuid.ToString(),
                 a.Resources.Select(r => new ResourceAmount(r.Key, (int)r.Value)).ToList())).ToList())).ToList();
         return new AllocationPlanner.Command(consumers, CheckGenerations: true, Typed: true, AllocationPlanner.Wording.Put);
@@ -159,7 +159,7 @@ public sealed class AdmissionPass(
     /// <summary>Stores the reasons that changed since the last pass, one statement per distinct reason.</summary>
     async Task WriteReasons(Dictionary<long, string> reasons, Dictionary<long, Queued> queued, CancellationToken ct)
     {
-        foreach (var group in reasons.Where(r => queued[r.Key].Record.Reason != r.Value).GroupBy(r => r.Value))
+        foreach (var group in reasons.Where(r => queued[r.Key].Reason != r.Value).GroupBy(r => r.Value))
         {
             var ids = group.Select(r => r.Key).ToList();
             var reason = group.Key;
@@ -168,24 +168,37 @@ public sealed class AdmissionPass(
         }
     }
 
+    /// <summary>
+    /// Every queued job in its planner form. What a job asks for never changes once it is queued, so its parsed
+    /// instances come from <see cref="AdmissionCache"/>; only jobs new to this worker have their instance rows read.
+    /// </summary>
     async Task<Dictionary<long, Queued>> LoadQueued(CancellationToken ct)
     {
-        var jobs = await db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued).ToListAsync(ct);
+        var jobs = await db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued)
+            .Select(j => new { j.Id, j.Type, j.RequestId, j.OwnerId, j.Project, j.Priority, j.QueuedSince, j.AggregateUuid, j.AggregateLabel, j.Reason })
+            .ToListAsync(ct);
         if (jobs.Count == 0)
             return [];
-        var instances = (await (from i in db.JobInstances.AsNoTracking()
-                                join j in db.Jobs on i.JobId equals j.Id
-                                where j.Status == JobStatus.Queued
-                                select i).ToListAsync(ct)).ToLookup(i => i.JobId);
+        var missing = jobs.Where(j => !cache.Contains(j.Id)).Select(j => j.Id).ToList();
+        if (missing.Count > 0)
+        {
+            var rows = (await db.JobInstances.AsNoTracking().Where(i => missing.Contains(i.JobId)).ToListAsync(ct)).ToLookup(i => i.JobId);
+            var fresh = missing.ToHashSet();
+            foreach (var job in jobs.Where(j => fresh.Contains(j.Id)))
+            {
+                var memberOf = job.AggregateUuid is { } aggregate ? new MemberOf(aggregate, job.AggregateLabel ?? aggregate.ToString()) : null;
+                var instances = rows[job.Id].OrderBy(i => i.Index).ToList();
+                cache.Add(job.Id, instances.Select(i => Request(i, memberOf)).ToList(), instances.Select(i => i.ServerUuid).ToList());
+            }
+        }
         var queued = new Dictionary<long, Queued>(jobs.Count);
         foreach (var job in jobs)
         {
-            var memberOf = job.AggregateUuid is { } aggregate ? new MemberOf(aggregate, job.AggregateLabel ?? aggregate.ToString()) : null;
-            var rows = instances[job.Id].OrderBy(i => i.Index).ToList();
-            queued[job.Id] = new Queued(job, new QueuedJob(job.Id, job.Type, job.Priority,
-                new DateTimeOffset(job.QueuedSince, TimeSpan.Zero), rows.Select(i => Request(i, memberOf)).ToList(), job.RequestId),
-                rows.Select(i => i.ServerUuid).ToList());
+            var (requests, servers) = cache.Get(job.Id);
+            queued[job.Id] = new Queued(new QueuedJob(job.Id, job.Type, job.Priority, new DateTimeOffset(job.QueuedSince, TimeSpan.Zero),
+                requests, job.RequestId), job.OwnerId, job.Project, job.Reason, servers);
         }
+        cache.KeepOnly(queued.Keys);
         return queued;
     }
 
@@ -223,8 +236,9 @@ public sealed class AdmissionPass(
         policy.BackfillMaxHeadWait,
         policy.Placement == TypePolicy.Pack ? HostSelection.Pack : HostSelection.Spread);
 
-    /// <summary>A queued job: its row, the planner's view of it, and its instances' server uuids in instance order.</summary>
-    sealed record Queued(JobRecord Record, QueuedJob Job, IReadOnlyList<Guid> Servers);
+    /// <summary>A queued job: the planner's view of it, whose its claims are, its stored reason, and its instances' server
+    /// uuids in instance order.</summary>
+    sealed record Queued(QueuedJob Job, string OwnerId, string? Project, string? Reason, IReadOnlyList<Guid> Servers);
 
     static AllocationRequest Request(JobInstanceRecord instance, MemberOf? memberOf)
     {

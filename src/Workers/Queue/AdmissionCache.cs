@@ -1,0 +1,27 @@
+using System.Collections.Concurrent;
+using Workers.Queue.Admission;
+
+namespace Workers.Queue;
+
+/// <summary>
+/// Queued jobs' instances in the planner's form, by job id, kept between admission passes in this worker: a queued
+/// job's request is fixed at submit, so a pass over ten thousand waiting jobs need not read and parse their instance
+/// rows again. Jobs that left the queue are dropped at the end of each pass.
+/// </summary>
+public sealed class AdmissionCache
+{
+    readonly ConcurrentDictionary<long, (IReadOnlyList<AllocationRequest> Requests, IReadOnlyList<Guid> Servers)> jobs = new();
+
+    public bool Contains(long jobId) => jobs.ContainsKey(jobId);
+
+    public void Add(long jobId, IReadOnlyList<AllocationRequest> requests, IReadOnlyList<Guid> servers) => jobs[jobId] = (requests, servers);
+
+    public (IReadOnlyList<AllocationRequest> Requests, IReadOnlyList<Guid> Servers) Get(long jobId) => jobs[jobId];
+
+    public void KeepOnly(ICollection<long> queued)
+    {
+        foreach (var id in jobs.Keys)
+            if (!queued.Contains(id))
+                jobs.TryRemove(id, out _);
+    }
+}
