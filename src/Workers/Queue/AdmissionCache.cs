@@ -6,7 +6,7 @@ namespace Workers.Queue;
 /// <summary>
 /// Queued jobs' instances in the planner's form, by job id, kept between admission passes in this worker: a queued
 /// job's request is fixed at submit, so a pass over ten thousand waiting jobs need not read and parse their instance
-/// rows again. Jobs that left the queue are dropped at the end of each pass.
+/// rows again. Jobs that left the queue are dropped at the end of each pass. It also paces the rewriting of reasons.
 /// </summary>
 public sealed class AdmissionCache
 {
@@ -23,5 +23,14 @@ public sealed class AdmissionCache
         foreach (var id in jobs.Keys)
             if (!queued.Contains(id))
                 jobs.TryRemove(id, out _);
+    }
+
+    long nextReasonRound;
+
+    /// <summary>True at most once per <paramref name="interval"/>: this pass stores every changed reason.</summary>
+    public bool TakeReasonRound(DateTimeOffset now, TimeSpan interval)
+    {
+        var due = Interlocked.Read(ref nextReasonRound);
+        return now.UtcTicks >= due && Interlocked.CompareExchange(ref nextReasonRound, (now + interval).UtcTicks, due) == due;
     }
 }

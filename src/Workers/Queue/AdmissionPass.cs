@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Frozen;
 using System.Text.Json;
 using Contracts.Placement;
@@ -54,26 +55,33 @@ public sealed class AdmissionPass(
 
     async Task<(List<Guid> Deliveries, bool Stale)> Pass(CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await QueueLocks.LockAdmission(db, ct);
+        var locked = Stopwatch.GetTimestamp();
         var now = clock.GetUtcNow();
         var queued = await LoadQueued(ct);
         if (queued.Count == 0)
             return ([], false);
         var cloud = await LoadCloud(ct);
+        var loaded = Stopwatch.GetTimestamp();
         var options = queueOptions.Value;
         var policies = queued.Values.Select(q => q.Job.Type).Distinct()
             .ToDictionary(type => type, type => Policy(options.For(type)), StringComparer.Ordinal);
         var plan = AdmissionPlanner.Plan(queued.Values.Select(q => q.Job), cloud, policies, now);
+        var planned = Stopwatch.GetTimestamp();
 
         var reasons = plan.Waiting.ToDictionary(w => w.Job.Id, w => w.Reason);
         var (admitted, stale) = await Claim(plan.Admitted, queued, reasons, ct);
         var deliveries = admitted.Count == 0 ? [] : await MarkRunning(admitted, queued, options, now, ct);
-        await WriteReasons(reasons, queued, ct);
+        await WriteReasons(reasons, queued, now, ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        if (admitted.Count > 0)
-            logger.LogInformation("Admitted {Admitted} of {Queued} queued jobs", admitted.Count, queued.Count);
+        logger.Log(admitted.Count > 0 ? LogLevel.Information : LogLevel.Debug,
+            "Admitted {Admitted} of {Queued} queued jobs in {PassMs:0.0} ms (lock wait {LockMs:0.0}, read {ReadMs:0.0}, plan {PlanMs:0.0}, write {WriteMs:0.0})",
+            admitted.Count, queued.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds, Stopwatch.GetElapsedTime(started, locked).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(locked, loaded).TotalMilliseconds, Stopwatch.GetElapsedTime(loaded, planned).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(planned).TotalMilliseconds);
         return (deliveries, stale);
     }
 
@@ -156,10 +164,18 @@ public sealed class AdmissionPass(
         return deliveries.Select(d => d.Id).ToList();
     }
 
-    /// <summary>Stores the reasons that changed since the last pass, one statement per distinct reason.</summary>
-    async Task WriteReasons(Dictionary<long, string> reasons, Dictionary<long, Queued> queued, CancellationToken ct)
+    /// <summary>
+    /// Stores the reasons that changed since they were last stored, one statement per distinct reason. Reasons quote
+    /// free capacity, which moves with every pass; rewriting ten thousand rows each time would cost more than the
+    /// admission itself. So every pass stores the changes of the first <see cref="ReasonsEveryPass"/> waiting jobs (in
+    /// queue order, those a user watches), and all of them at most every <see cref="AllReasonsInterval"/>.
+    /// </summary>
+    async Task WriteReasons(Dictionary<long, string> reasons, Dictionary<long, Queued> queued, DateTimeOffset now, CancellationToken ct)
     {
-        foreach (var group in reasons.Where(r => queued[r.Key].Reason != r.Value).GroupBy(r => r.Value))
+        var changed = reasons.Where(r => queued[r.Key].Reason != r.Value);
+        if (!cache.TakeReasonRound(now, AllReasonsInterval))
+            changed = changed.Take(ReasonsEveryPass);
+        foreach (var group in changed.GroupBy(r => r.Value).ToList())
         {
             var ids = group.Select(r => r.Key).ToList();
             var reason = group.Key;
@@ -167,6 +183,9 @@ public sealed class AdmissionPass(
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.Reason, reason), ct);
         }
     }
+
+    const int ReasonsEveryPass = 256;
+    static readonly TimeSpan AllReasonsInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Every queued job in its planner form. What a job asks for never changes once it is queued, so its parsed
