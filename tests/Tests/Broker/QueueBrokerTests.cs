@@ -277,6 +277,223 @@ public sealed class QueueBrokerTests(ITestOutputHelper output)
         Assert.Equal(1L, await cloud.Count("SELECT count(*) FROM callback_deliveries"));
     }
 
+    [Fact]
+    public async Task Two_thousand_jobs_with_worker_processes_killed_again_and_again_are_each_admitted_once_within_capacity_and_called_back()
+    {
+        const int HostCount = 20, HostVcpu = 4, HostMemory = 4096, HostDisk = 20;
+        const int JobCount = 2000, InFlight = 150;
+        string[] types = ["vm", "kube", "batch", "hpc"];
+        var jobs = Enumerable.Range(0, JobCount).Select(i => new SafetyJob(types[i % types.Length], $"job-{i:D4}",
+            Enumerable.Repeat((1 + i / 4 % 2, 512 * (1 + i % 3), i % 5), i % 4 == 3 ? 2 : 1).ToArray())).ToList();
+        var byPath = jobs.ToDictionary(j => j.Path);
+
+        await using var receiver = await CallbackReceiver.Start(context =>
+        {
+            if (byPath.TryGetValue(context.Request.Path.Value!, out var job))
+                job.CalledBack.TrySetResult();
+            context.Response.StatusCode = 200;
+            return Task.CompletedTask;
+        });
+        await using var deployment = await SplitDeployment.Create("queue-safety");
+        // A short callback timeout keeps the delivery lease (timeout + 5 s) of a killed worker short; two of the
+        // types run other policies than the default strict spread.
+        // MassTransit's information lines say when a worker's bus has started.
+        var settings = Settings(("Callbacks__Timeout", "00:00:02"),
+            ("Queue__Types__batch__Policy", "backfill"), ("Queue__Types__hpc__Placement", "pack"),
+            ("Serilog__MinimumLevel__Override__MassTransit", "Information"));
+        var workers = new[] { deployment.StartWorker(settings), deployment.StartWorker(settings) };
+        await deployment.StartApi(settings);
+        var cloud = new QueueCloud(deployment);
+        await Task.WhenAll(Enumerable.Range(0, HostCount).Select(i => cloud.CreateHost($"host-{i:D2}", HostVcpu, HostMemory, HostDisk)));
+
+        var clock = Stopwatch.StartNew();
+        // A worker is killed and a new one started in its place; 2 to 3 s after the new one is consuming, the other one
+        // is killed, and so on: one worker at most is down at a time. (Killing faster than a worker starts would leave
+        // none consuming at all on a loaded machine, where a start takes 5 to 30 s.)
+        using var stop = new CancellationTokenSource();
+        var kills = 0;
+        var chaos = Task.Run(async () =>
+        {
+            var random = new Random(2000);
+            for (var slot = 0; ; slot = 1 - slot)
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(random.Next(2000, 3000)), stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                await workers[slot].Kill();
+                kills++;
+                var restart = Stopwatch.StartNew();
+                workers[slot] = deployment.StartWorker(settings);
+                await workers[slot].WaitForOutput("Bus started", TimeSpan.FromSeconds(120));
+                output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: worker killed, its replacement consuming after {restart.Elapsed.TotalSeconds:F1} s");
+            }
+        });
+
+        // While the run goes on: no provider over capacity, and allocations exactly for the instances of running jobs.
+        var violations = new ConcurrentQueue<string>();
+        var (samples, peakVcpu, peakQueued) = (0, 0L, 0L);
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                foreach (var line in await cloud.Overcommitted())
+                    violations.Enqueue(line);
+                var row = (await cloud.Rows(SafetySample)).Single();
+                if ((long)row[0]! + (long)row[1]! + (long)row[2]! > 0)
+                    violations.Enqueue($"allocations of no running job's instance: {row[0]}; running instances without allocations: {row[1]}; consumers on two providers: {row[2]}");
+                (peakVcpu, peakQueued) = (Math.Max(peakVcpu, (long)row[3]!), Math.Max(peakQueued, (long)row[4]!));
+                samples++;
+                await Task.Delay(TimeSpan.FromMilliseconds(200));
+            }
+        });
+
+        using var gate = new SemaphoreSlim(InFlight);
+        var clients = jobs.Select(async job =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                var (status, submitted) = await cloud.Submit(job.Type, QueueCloud.JobBody(job.RequestId, receiver.Url(job.Path), job.Instances),
+                    job.SubmitAnswers, within: TimeSpan.FromMinutes(3));
+                job.Servers = submitted.GetProperty("Instances").EnumerateArray().Select(i => i.GetProperty("ServerUUID").GetGuid()).ToList();
+                try
+                {
+                    await job.CalledBack.Task.WaitAsync(TimeSpan.FromMinutes(3));
+                }
+                catch (TimeoutException)
+                {
+                    var state = await cloud.Rows($"""
+                        SELECT j.status, j.reason, d.state, d.attempts, d.claimed_by, d.claimed_until, d.last_error
+                        FROM jobs j LEFT JOIN callback_deliveries d ON d.job_id = j.id WHERE j.type = '{job.Type}' AND j.request_id = '{job.RequestId}'
+                        """);
+                    Assert.Fail($"{job.Path}: no callback within 3 minutes; job and delivery: {string.Join(" | ", state.Select(r => string.Join(", ", r)))}");
+                }
+                await cloud.Finish(job.Type, job.RequestId, job.FinishAnswers, within: TimeSpan.FromMinutes(3));
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToList();
+        var progress = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(10));
+                output.WriteLine($"{clock.Elapsed.TotalSeconds:F0} s: {await JobCounts(cloud)}; {kills} killed; {receiver.Requests.Count} callbacks");
+            }
+        });
+        try
+        {
+            await Task.WhenAll(clients).WaitAsync(TimeSpan.FromMinutes(4));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"The run did not end within 4 minutes: {await JobCounts(cloud)}; {kills} killed\n{Tail(deployment.Logs, 60_000)}");
+        }
+        finally
+        {
+            stop.Cancel();
+            await chaos;
+            await sampler;
+            await progress;
+        }
+        var run = clock.Elapsed;
+
+        // No command lost: every job was answered 201, or 200 on a retry of a try whose outcome was unknown.
+        Assert.All(jobs, job => Assert.True(
+            job.SubmitAnswers[^1] == HttpStatusCode.Created || (job.SubmitAnswers[^1] == HttpStatusCode.OK && job.SubmitAnswers.Count > 1),
+            $"{job.Path}: answers {string.Join(", ", job.SubmitAnswers.Select(a => (int)a))}"));
+        Assert.Equal(JobCount, await cloud.Count("SELECT count(*) FROM jobs"));
+        Assert.Equal(JobCount, await cloud.Count("SELECT count(*) FROM jobs WHERE status = 'done' AND admitted_at IS NOT NULL"));
+        Assert.Equal(jobs.Sum(j => j.Instances.Length), await cloud.Count("SELECT count(*) FROM job_instances WHERE host IS NOT NULL AND provider_uuid IS NOT NULL"));
+
+        // Each job admitted once: one job.admitted delivery each, and no capacity left held once every job is done.
+        Assert.Empty(await cloud.Rows("""
+            SELECT j.request_id, count(d.id) FROM jobs j LEFT JOIN callback_deliveries d ON d.job_id = j.id AND d.event = 'job.admitted'
+            GROUP BY j.request_id HAVING count(d.id) <> 1
+            """));
+        Assert.Equal(0L, await cloud.Count("SELECT count(*) FROM callback_deliveries WHERE event <> 'job.admitted'"));
+        Assert.Equal(0L, await cloud.Count("SELECT count(*) FROM allocations"));
+        Assert.Equal(0L, await cloud.Count("SELECT count(*) FROM consumers"));
+        Assert.True(violations.IsEmpty, $"{violations.Count} violations, e.g.:\n{string.Join("\n", violations.Take(20))}");
+        Assert.Empty(await cloud.Overcommitted());
+
+        // Every callback arrived, each job's with one delivery id (the same on a repeat), the one the database holds,
+        // and the job as admitted: its own instances, on the hosts the database recorded.
+        var deliveries = (await cloud.Rows("""
+                SELECT j.type, j.request_id, d.id FROM jobs j JOIN callback_deliveries d ON d.job_id = j.id
+                """)).ToDictionary(r => $"/jobs/{r[0]}/{r[1]}", r => (Guid)r[2]!);
+        var hosts = (await cloud.Rows("SELECT server_uuid, host FROM job_instances")).ToDictionary(r => (Guid)r[0]!, r => (string)r[1]!);
+        var requests = receiver.Requests;
+        Assert.All(requests, r => Assert.True(byPath.ContainsKey(r.Path), $"a callback to {r.Path}"));
+        var calls = requests.GroupBy(r => r.Path).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.All(jobs, job =>
+        {
+            Assert.True(calls.TryGetValue(job.Path, out var received), $"{job.Path}: no callback");
+            Assert.Equal([deliveries[job.Path]], received.Select(r => Guid.Parse(r.Headers[Delivery])).Distinct());
+            foreach (var request in received)
+            {
+                var body = JsonDocument.Parse(request.Body).RootElement;
+                Assert.Equal("job.admitted", body.GetProperty("event").GetString());
+                Assert.Equal(job.RequestId, body.GetProperty("data").GetProperty("RequestID").GetString());
+                var instances = body.GetProperty("data").GetProperty("Instances").EnumerateArray().ToList();
+                Assert.Equal(job.Servers, instances.Select(i => i.GetProperty("ServerUUID").GetGuid()));
+                Assert.Equal(job.Servers!.Select(s => hosts[s]), instances.Select(i => i.GetProperty("Host").GetString()));
+            }
+        });
+        // Every delivery ends recorded as delivered (a worker killed between sending and recording sends again).
+        await Eventually(async () => await cloud.Count("SELECT count(*) FROM callback_deliveries WHERE state <> 'delivered'") == 0 ? true : (bool?)null,
+            TimeSpan.FromSeconds(30), "every delivery recorded as delivered", deployment);
+
+        // The run did what it is about: workers killed throughout, capacity full and jobs waiting for it.
+        var retriedSubmits = jobs.Count(j => j.SubmitAnswers.Count > 1);
+        var retriedFinishes = jobs.Count(j => j.FinishAnswers.Count > 1);
+        output.WriteLine($"{JobCount} jobs in {run.TotalSeconds:F1} s ({JobCount / run.TotalSeconds:F0} jobs/s); {kills} workers killed; " +
+            $"{requests.Count - JobCount} repeated callbacks; submits retried {retriedSubmits}, finishes retried {retriedFinishes}; " +
+            $"{samples} samples, peak {peakVcpu} of {HostCount * HostVcpu} VCPU in use, peak {peakQueued} jobs queued");
+        Assert.True(kills >= 3, $"only {kills} workers killed during the run");
+        Assert.True(samples >= 10, $"only {samples} samples");
+        Assert.True(peakVcpu >= HostCount * HostVcpu * 3 / 4, $"peak VCPU use {peakVcpu}");
+        Assert.True(peakQueued >= 20, $"peak queue length {peakQueued}");
+    }
+
+    /// <summary>
+    /// One statement, so one snapshot: allocations of consumers that are no running job's instance, running jobs'
+    /// instances without allocations, consumers on more than one provider, VCPU in use, and jobs queued.
+    /// </summary>
+    const string SafetySample = """
+        SELECT
+          (SELECT count(*) FROM allocations a WHERE NOT EXISTS (
+             SELECT 1 FROM job_instances i JOIN jobs j ON j.id = i.job_id WHERE i.server_uuid = a.consumer_uuid AND j.status = 'running')),
+          (SELECT count(*) FROM job_instances i JOIN jobs j ON j.id = i.job_id
+             WHERE j.status = 'running' AND NOT EXISTS (SELECT 1 FROM allocations a WHERE a.consumer_uuid = i.server_uuid)),
+          (SELECT count(*) FROM (SELECT consumer_uuid FROM allocations GROUP BY consumer_uuid HAVING count(DISTINCT resource_provider_id) > 1) x),
+          (SELECT coalesce(sum(a.used), 0)::bigint FROM allocations a JOIN resource_classes rc ON rc.id = a.resource_class_id WHERE rc.name = 'VCPU'),
+          (SELECT count(*) FROM jobs WHERE status = 'queued')
+        """;
+
+    /// <summary>A job of the safety run: what it asks for, what the client was answered, and its callback's arrival.</summary>
+    sealed class SafetyJob(string type, string requestId, (int Vcpu, int Memory, int Disk)[] instances)
+    {
+        public string Type => type;
+        public string RequestId => requestId;
+        public (int Vcpu, int Memory, int Disk)[] Instances => instances;
+        public string Path => $"/jobs/{type}/{requestId}";
+        public List<HttpStatusCode> SubmitAnswers { get; } = [];
+        public List<HttpStatusCode> FinishAnswers { get; } = [];
+        public List<Guid>? Servers { get; set; }
+        public TaskCompletionSource CalledBack { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    static async Task<string> JobCounts(QueueCloud cloud) => string.Join(", ",
+        (await cloud.Rows("SELECT status, count(*) FROM jobs GROUP BY status ORDER BY status")).Select(r => $"{r[1]} {r[0]}"));
+
     static async Task<string?> Status(QueueCloud cloud, string type, string requestId) =>
         (string?)(await cloud.Rows($"SELECT status FROM jobs WHERE type = '{type}' AND request_id = '{requestId}'")).Single()[0];
 
