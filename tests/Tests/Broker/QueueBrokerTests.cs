@@ -296,8 +296,8 @@ public sealed class QueueBrokerTests(ITestOutputHelper output)
         });
         await using var deployment = await SplitDeployment.Create("queue-safety");
         // A short callback timeout keeps the delivery lease (timeout + 5 s) of a killed worker short; two of the
-        // types run other policies than the default strict spread.
-        // MassTransit's information lines say when a worker's bus has started.
+        // types run other policies than the default strict spread; MassTransit's information lines say when a
+        // worker's bus has started.
         var settings = Settings(("Callbacks__Timeout", "00:00:02"),
             ("Queue__Types__batch__Policy", "backfill"), ("Queue__Types__hpc__Placement", "pack"),
             ("Serilog__MinimumLevel__Override__MassTransit", "Information"));
