@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Tests.Callbacks;
 
 namespace Tests.Queue;
 
@@ -13,6 +14,9 @@ namespace Tests.Queue;
 public sealed class QueueClient(HttpClient http, string token = "admin")
 {
     public const string PlacementVersion = "placement 1.39";
+
+    /// <summary>Names as written (<c>VCPU</c> stays <c>VCPU</c>), unlike the web defaults' camelCase.</summary>
+    static readonly JsonSerializerOptions Plain = new();
 
     public HttpClient Http => http;
 
@@ -35,7 +39,7 @@ public sealed class QueueClient(HttpClient http, string token = "admin")
         {
             null => null,
             string raw => new StringContent(raw, Encoding.UTF8, "application/json"),
-            _ => JsonContent.Create(body),
+            _ => JsonContent.Create(body, options: Plain),
         };
         return await Read(await http.SendAsync(request));
     }
@@ -52,11 +56,11 @@ public sealed class QueueClient(HttpClient http, string token = "admin")
     {
         ["request_id"] = requestId,
         ["owner_id"] = owner,
-        ["data"] = data ?? Data(Instance(1, 64, 1)),
+        ["data"] = data ?? JobData(Instance(1, 64, 1)),
         ["callback"] = callback,
     };
 
-    public static Dictionary<string, object?> Data(params object[] instances) => new() { ["instances"] = instances };
+    public static Dictionary<string, object?> JobData(params object[] instances) => new() { ["instances"] = instances };
 
     public static Dictionary<string, object?> Instance(int vcpu, int memory, int disk) => new()
     {
@@ -122,6 +126,17 @@ public sealed class QueueClient(HttpClient http, string token = "admin")
         }
     }
 
+    /// <summary>Waits until the receiver has had at least <paramref name="count"/> requests; returns them all.</summary>
+    public static async Task<IReadOnlyList<CallbackReceiver.Request>> Received(CallbackReceiver receiver, int count, double seconds = 10)
+    {
+        await Eventually(() => Task.FromResult(receiver.Requests.Count >= count),
+            () => $"the receiver got {receiver.Requests.Count} requests, not {count}", seconds);
+        return receiver.Requests;
+    }
+
+    /// <summary>A received callback's body, parsed.</summary>
+    public static JsonElement Parse(CallbackReceiver.Request request) => JsonDocument.Parse(request.Body).RootElement.Clone();
+
     // Placement, as the operator (admin) sets the cloud up.
 
     public Task<Answer> Placement(HttpMethod method, string path, object? body = null, string version = PlacementVersion)
@@ -130,7 +145,7 @@ public sealed class QueueClient(HttpClient http, string token = "admin")
         request.Headers.Add("X-Auth-Token", "admin");
         request.Headers.Add("OpenStack-API-Version", version);
         if (body is not null)
-            request.Content = JsonContent.Create(body);
+            request.Content = JsonContent.Create(body, options: Plain);
         return SendDisposing(request);
     }
 

@@ -65,7 +65,7 @@ public sealed partial class JobWireFormatTests(QueueHttpService fixture)
     public async Task Each_instance_gets_its_own_server_uuid_at_creation_and_no_host_until_admitted()
     {
         var job = await queue.Create("wire", "uuids", QueueHttpService.Callback("wire-uuids"),
-            QueueClient.Data(QueueClient.Instance(1, 1, 1), QueueClient.Instance(1, 1, 1), QueueClient.Instance(1, 1, 1)));
+            QueueClient.JobData(QueueClient.Instance(1, 1, 1), QueueClient.Instance(1, 1, 1), QueueClient.Instance(1, 1, 1)));
 
         var instances = job.GetProperty("Instances").EnumerateArray().ToList();
         Assert.Equal(3, instances.Count);
