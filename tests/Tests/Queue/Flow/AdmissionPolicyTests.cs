@@ -81,6 +81,27 @@ public sealed class AdmissionPolicyTests
         Assert.Equal(0, big.GetProperty("Position").GetInt64());
     }
 
+    [Fact]
+    public async Task Backfill_stops_once_the_head_has_waited_past_the_bound()
+    {
+        await using var receiver = await CallbackReceiver.Answering(200);
+        await using var service = new FlowService(new()
+        {
+            ["Queue:Types:batch:Policy"] = "backfill",
+            ["Queue:Types:batch:BackfillMaxHeadWait"] = "00:00:01",
+        });
+        await service.Admin.Host("host-a", Inventory(4));
+        await service.Member.Create("batch", "big", Url(receiver, "big"), JobData(Instance(8, 1024, 1)));
+        await service.Member.WaitForReason("batch", "big");
+
+        await Task.Delay(TimeSpan.FromSeconds(1.2)); // the head outwaits the bound
+        await service.Member.Create("batch", "small", Url(receiver, "small"), JobData(Instance(1, 64, 1)));
+
+        var small = await service.Member.WaitForReason("batch", "small");
+        Assert.Equal("queued", small.GetProperty("Status").GetString());
+        Assert.Equal("waiting behind job big (head waited past the backfill bound)", small.GetProperty("Reason").GetString());
+    }
+
     [Theory]
     [InlineData("spread", 2)]
     [InlineData("pack", 1)]
@@ -182,6 +203,23 @@ public sealed class AdmissionPolicyTests
         await service.Admin.SetAggregates(a, rack2);
 
         Assert.Equal(["host-a"], Hosts(await service.Member.WaitForStatus("vm-other", "rack2", "running")));
+    }
+
+    [Fact]
+    public async Task A_job_too_big_for_its_aggregate_says_so_in_its_reason()
+    {
+        var rack1 = Guid.NewGuid();
+        await using var receiver = await CallbackReceiver.Answering(200);
+        await using var service = new FlowService(new() { ["Queue:Aggregates:rack1"] = rack1.ToString() });
+        await service.Admin.Host("host-big", Inventory(32));
+        await service.Admin.SetAggregates(await service.Admin.Host("host-small", Inventory(8)), rack1);
+        var data = JobData(Instance(16, 1024, 1));
+        data["host_aggregate"] = "rack1";
+
+        await service.Member.Create("vm", "cramped", Url(receiver, "cramped"), data);
+
+        Assert.Equal("needs VCPU 16 on one host in aggregate rack1; largest free is 8",
+            (await service.Member.WaitForReason("vm", "cramped")).GetProperty("Reason").GetString());
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using static Tests.Queue.QueueClient;
 namespace Tests.Queue.Flow;
 
 /// <summary>Callback deliveries as the job shows them: retries with one delivery id, final answers, the failure
-/// policy, re-sending, and the <c>job.expired</c> event.</summary>
+/// policy, and re-sending.</summary>
 public sealed class CallbackDeliveryTests
 {
     static string Url(CallbackReceiver receiver, string name) => receiver.Url("/jobs/" + name).ToString();
@@ -175,32 +175,5 @@ public sealed class CallbackDeliveryTests
         Assert.Equal(requests[1].Headers["X-Queue-Delivery"], delivery.GetProperty("ID").GetString());
         Assert.NotEqual(failed.GetProperty("CallbackDelivery").GetProperty("ID").GetString(), delivery.GetProperty("ID").GetString());
         Assert.Equal(1, delivery.GetProperty("Attempts").GetInt32());
-    }
-
-    [Fact]
-    public async Task A_job_past_its_types_MaxRunTime_is_released_and_its_receiver_gets_job_expired()
-    {
-        await using var receiver = await Answering(200);
-        await using var service = new FlowService(new()
-        {
-            ["Queue:Types:short:MaxRunTime"] = "00:00:01",
-            ["Queue:SweepInterval"] = "00:00:00.5",
-        });
-        await service.Admin.Host("host-a", Inventory(4));
-        var brief = await service.Member.Create("short", "brief", Url(receiver, "brief"), JobData(Instance(4, 1024, 1)));
-        var admitted = await service.Member.WaitForStatus("short", "brief", "running");
-        await service.Member.Create("vm", "after", Url(receiver, "after"), JobData(Instance(4, 1024, 1)));
-
-        var expired = await service.Member.WaitForStatus("short", "brief", "done");
-
-        var events = (await Received(receiver, 3)).Where(r => r.Path == "/jobs/brief").Select(Parse).ToList();
-        Assert.Equal(["job.admitted", "job.expired"], events.Select(e => e.GetProperty("event").GetString()!).ToList());
-        Assert.Equal("done", events[1].GetProperty("data").GetProperty("Status").GetString());
-        var briefRequests = receiver.Requests.Where(r => r.Path == "/jobs/brief").ToList();
-        Assert.NotEqual(briefRequests[0].Headers["X-Queue-Delivery"], briefRequests[1].Headers["X-Queue-Delivery"]);
-        var ranFor = DateTime.Parse(expired.GetProperty("UpdatedAt").GetString()!) - DateTime.Parse(admitted.GetProperty("AdmittedAt").GetString()!);
-        Assert.True(ranFor >= TimeSpan.FromSeconds(1), $"released after {ranFor}");
-        Assert.Empty((await service.Admin.Allocations(Server(brief))).GetProperty("allocations").EnumerateObject());
-        await service.Member.WaitForStatus("vm", "after", "running");
     }
 }

@@ -106,4 +106,27 @@ public sealed class ResubmitTests(QueueHttpService fixture)
         Assert.Equal(HttpStatusCode.OK, (await queue.Delete("callbacks", "first")).Status);
         Assert.Equal(HttpStatusCode.Created, (await queue.Submit("callbacks", QueueClient.Body("third", callback))).Status);
     }
+
+    [Fact]
+    public async Task Concurrent_identical_submits_create_one_job_and_the_others_answer_it()
+    {
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8)
+            .Select(_ => queue.Submit("concurrent", QueueClient.Body("once", QueueHttpService.Callback("concurrent-once")))));
+
+        Assert.Single(answers, a => a.Status == HttpStatusCode.Created);
+        Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.Created or HttpStatusCode.OK, a.ToString()));
+        Assert.Single(answers.Select(a => a.Data.GetProperty("ID").GetInt64()).Distinct());
+    }
+
+    [Fact]
+    public async Task Concurrent_submits_sharing_a_callback_create_one_job_and_the_others_are_409()
+    {
+        var callback = QueueHttpService.Callback("concurrent-shared");
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8)
+            .Select(i => queue.Submit("concurrent", QueueClient.Body($"shared-{i}", callback))));
+
+        Assert.Single(answers, a => a.Status == HttpStatusCode.Created);
+        Assert.Equal(7, answers.Count(a => a.Status == HttpStatusCode.Conflict && a.Code == "duplicate_callback"));
+        Assert.Single((await queue.List("concurrent")).Data.EnumerateArray(), j => j.GetProperty("Callback").GetString() == callback);
+    }
 }
