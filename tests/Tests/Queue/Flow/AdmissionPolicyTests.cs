@@ -32,6 +32,69 @@ public sealed class AdmissionPolicyTests
     }
 
     [Fact]
+    public async Task Across_types_the_lower_priority_is_admitted_first_when_capacity_arrives()
+    {
+        await using var receiver = await CallbackReceiver.Answering(200);
+        await using var service = new FlowService();
+        await service.Member.Create("kube", "earlier", Url(receiver, "earlier"), JobData(Instance(4, 1024, 1)));
+        await service.Member.Create("vm", "later", Url(receiver, "later"), JobData(Instance(4, 1024, 1)));
+        Assert.Equal("no host exists", (await service.Member.WaitForReason("vm", "later")).GetProperty("Reason").GetString());
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await service.Member.Change("vm", "later", new { priority = 5 })).Status);
+
+        await service.Admin.Host("host-a", Inventory(4));
+
+        await service.Member.WaitForStatus("vm", "later", "running");
+        var earlier = await service.Member.WaitFor("kube", "earlier",
+            j => j.GetProperty("Reason").GetString() != "no host exists", "told why it still waits");
+        Assert.Equal("queued", earlier.GetProperty("Status").GetString());
+        Assert.Equal("needs VCPU 4 on one host; largest free is 0", earlier.GetProperty("Reason").GetString());
+    }
+
+    [Fact]
+    public async Task No_more_jobs_are_admitted_than_fit_and_finishing_some_admits_as_many_more()
+    {
+        await using var receiver = await CallbackReceiver.Answering(200);
+        await using var service = new FlowService();
+        var host = await service.Admin.Host("host-a", Inventory(30, 30 * 1024, 300));
+        var ids = Enumerable.Range(0, 40).Select(i => $"j{i:D2}").ToList();
+
+        await Task.WhenAll(ids.Select(id => service.Member.Create("vm", id, Url(receiver, id), JobData(Instance(1, 1024, 10)))));
+
+        async Task<Dictionary<string, List<string>>> ByStatus()
+        {
+            var list = await service.Member.List("vm", "?limit=1000");
+            return list.Data.EnumerateArray().GroupBy(j => j.GetProperty("Status").GetString()!)
+                .ToDictionary(g => g.Key, g => g.Select(j => j.GetProperty("RequestID").GetString()!).ToList());
+        }
+        Dictionary<string, List<string>> jobs = [];
+        await Eventually(async () =>
+        {
+            jobs = await ByStatus();
+            return jobs.GetValueOrDefault("running")?.Count == 30;
+        }, () => $"expected 30 running; saw {string.Join(", ", jobs.Select(s => $"{s.Key}: {s.Value.Count}"))}");
+        Assert.Equal(10, jobs["queued"].Count);
+        var usages = (await service.Admin.Placement(HttpMethod.Get, $"/resource_providers/{host}/usages")).Body.GetProperty("usages");
+        Assert.Equal(30, usages.GetProperty("VCPU").GetInt32());
+        Assert.Equal(300, usages.GetProperty("DISK_GB").GetInt32());
+
+        foreach (var id in jobs["running"].Take(6))
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await service.Member.Change("vm", id, new { status = "done" })).Status);
+
+        await Eventually(async () =>
+        {
+            jobs = await ByStatus();
+            return jobs.GetValueOrDefault("running")?.Count == 30 && jobs.GetValueOrDefault("done")?.Count == 6;
+        }, () => $"expected 30 running and 6 done; saw {string.Join(", ", jobs.Select(s => $"{s.Key}: {s.Value.Count}"))}");
+        Assert.Equal(4, jobs["queued"].Count);
+        // Strict order: the ones still waiting are the last to have arrived.
+        var priorities = (await service.Member.List("vm", "?limit=1000")).Data.EnumerateArray()
+            .ToDictionary(j => j.GetProperty("RequestID").GetString()!, j => j.GetProperty("Priority").GetInt64());
+        Assert.True(jobs["queued"].Min(id => priorities[id]) > jobs["running"].Max(id => priorities[id]));
+        await Received(receiver, 36);
+        Assert.Equal(36, receiver.Requests.Select(r => r.Headers["X-Queue-Delivery"]).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Deleting_the_blocked_head_of_a_strict_queue_admits_the_job_behind_it()
     {
         await using var receiver = await CallbackReceiver.Answering(200);

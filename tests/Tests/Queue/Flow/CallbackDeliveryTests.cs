@@ -132,6 +132,24 @@ public sealed class CallbackDeliveryTests
     }
 
     [Fact]
+    public async Task A_receiver_that_refuses_connections_is_retried_until_MaxAttempts()
+    {
+        var closed = await CallbackReceiver.Answering(200);
+        var url = Url(closed, "gone");
+        await closed.DisposeAsync();
+        await using var service = new FlowService(new() { ["Callbacks:MaxAttempts"] = "2" });
+        await service.Admin.Host("host-a", Inventory(4));
+
+        await service.Member.Create("vm", "unreachable", url);
+        var job = await WaitForDelivery(service, "vm", "unreachable", "failed");
+
+        var delivery = job.GetProperty("CallbackDelivery");
+        Assert.Equal(2, delivery.GetProperty("Attempts").GetInt32());
+        Assert.Equal("connection refused", delivery.GetProperty("LastError").GetString());
+        Assert.All(delivery.GetProperty("History").EnumerateArray(), h => Assert.Equal("connection refused", h.GetProperty("Error").GetString()));
+    }
+
+    [Fact]
     public async Task With_the_release_policy_a_finally_failed_delivery_releases_the_job_and_admits_the_next()
     {
         await using var broken = await Answering(503);

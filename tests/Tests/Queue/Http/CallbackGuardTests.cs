@@ -20,6 +20,7 @@ public sealed class CallbackGuardTests(QueueHttpService fixture)
     [InlineData("http://[::ffff:10.0.0.1]/hook", "private")]
     [InlineData("http://224.0.0.1/hook", "multicast")]
     [InlineData("http://0.0.0.0/hook", "unspecified")]
+    [InlineData("http://localhost:9000/hook", "loopback")]
     public async Task A_callback_to_a_private_address_is_400_callback_not_allowed(string callback, string kind)
     {
         var requestId = "ssrf-" + Guid.NewGuid().ToString("N")[..8];
