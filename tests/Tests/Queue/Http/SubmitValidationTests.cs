@@ -140,6 +140,44 @@ public sealed class SubmitValidationTests(QueueHttpService fixture)
         await AssertRefused("limits", Changed("long-callback", "callback", $"\"{callback}\""), "invalid_field", "callback");
     }
 
+    [Theory]
+    [InlineData("a/b")]
+    [InlineData("/")]
+    [InlineData(".")]
+    [InlineData("..")]
+    public async Task A_request_id_that_no_URL_path_can_address_is_refused(string requestId)
+    {
+        // Such a job could never be read, changed or deleted: "/" splits the path, and "." and ".." are removed from it.
+        var answer = await queue.Submit("unaddressable", Changed(requestId, "data.instances[0].Disk", "0"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Equal("invalid_field", answer.Code);
+        Assert.Contains("request_id", answer.Error);
+        Assert.Empty((await queue.List("unaddressable")).Data.EnumerateArray());
+    }
+
+    [Theory]
+    [InlineData("with space")]
+    [InlineData("q?uery#frag")]
+    [InlineData("50%")]
+    [InlineData("a%2Fb")]
+    [InlineData("caf\u00e9-\u65e5\u672c")]
+    [InlineData("...")]
+    public async Task Any_other_request_id_is_reachable_by_its_escaped_path(string requestId)
+    {
+        requestId = System.Text.RegularExpressions.Regex.Unescape(requestId);
+        var escaped = Uri.EscapeDataString(requestId);
+        var created = await queue.Submit("addressable", Changed(requestId, "data.instances[0].Disk", "0"));
+        Assert.True(created.Status == HttpStatusCode.Created, created.ToString());
+
+        var shown = await queue.Get("addressable", escaped);
+        Assert.True(shown.Status == HttpStatusCode.OK, shown.ToString());
+        Assert.Equal(requestId, shown.Data.GetProperty("RequestID").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await queue.Change("addressable", escaped, new { priority = 1 })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await queue.Delete("addressable", escaped)).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await queue.Get("addressable", escaped)).Status);
+    }
+
     [Fact]
     public async Task A_job_has_at_most_1000_instances()
     {
