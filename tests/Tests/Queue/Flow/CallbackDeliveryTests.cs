@@ -132,6 +132,24 @@ public sealed class CallbackDeliveryTests
     }
 
     [Fact]
+    public async Task A_delivery_is_given_up_once_its_next_attempt_would_fall_past_MaxAge()
+    {
+        await using var receiver = await Answering(503);
+        await using var service = new FlowService(new() { ["Callbacks:MaxAge"] = "00:00:01" });
+        await service.Admin.Host("host-a", Inventory(4));
+
+        await service.Member.Create("vm", "aged", Url(receiver, "aged"));
+        var job = await WaitForDelivery(service, "vm", "aged", "failed");
+
+        // A second attempt is due 0.5 to 1 s after the first (inside the 1 s or just past it); a third would come 1 to
+        // 2 s after that, past it for sure.
+        var attempts = job.GetProperty("CallbackDelivery").GetProperty("Attempts").GetInt32();
+        Assert.InRange(attempts, 1, 2);
+        Assert.Equal(attempts, receiver.Requests.Count);
+        Assert.Equal("HTTP 503", job.GetProperty("CallbackDelivery").GetProperty("LastError").GetString());
+    }
+
+    [Fact]
     public async Task A_receiver_that_refuses_connections_is_retried_until_MaxAttempts()
     {
         var closed = await CallbackReceiver.Answering(200);

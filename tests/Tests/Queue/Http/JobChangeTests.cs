@@ -108,6 +108,15 @@ public sealed class JobChangeTests(QueueHttpService fixture)
         Assert.Equal(HttpStatusCode.Conflict, beyond.Status);
         Assert.Equal("no_room", beyond.Code);
         Assert.Equal(500, await Priority("room", "x"));
+
+        AssertEmptySuccess(await queue.Change("room", "a", new { priority = long.MinValue }));
+        var front = await queue.Change("room", "x", new { position = "front" });
+        Assert.Equal(HttpStatusCode.Conflict, front.Status);
+        Assert.Equal("no_room", front.Code);
+        var back = await queue.Change("room", "x", new { position = "back" });
+        Assert.Equal(HttpStatusCode.Conflict, back.Status);
+        Assert.Equal("no_room", back.Code);
+        Assert.Equal(500, await Priority("room", "x"));
     }
 
     [Fact]
