@@ -133,12 +133,22 @@ public sealed class AdmissionFlowTests
         // Without data.project the allocations are the owner's.
         Assert.Equal("p1", (await service.Admin.Allocations(Server(first))).GetProperty("project_id").GetString());
 
+        // Done is the only status a client may give a running job.
+        foreach (var status in new[] { "queued", "running", "deleted", "failed" })
+        {
+            var refused = await service.Member.Change("vm", "first", new { status });
+            Assert.Equal(HttpStatusCode.Conflict, refused.Status);
+            Assert.Equal("invalid_transition", refused.Code);
+        }
+        Assert.Equal("running", (await service.Member.Job("vm", "first")).GetProperty("Status").GetString());
+
         var done = await service.Member.Change("vm", "first", new { status = "done" });
 
         Assert.Equal("""{"data":{},"ok":true}""", done.Body.GetRawText());
         Assert.Equal("done", (await service.Member.Job("vm", "first")).GetProperty("Status").GetString());
         Assert.Empty((await service.Admin.Allocations(Server(first))).GetProperty("allocations").EnumerateObject());
-        var second = await service.Member.WaitForStatus("vm", "second", "running");
+        // Promptly, and by the release's own nudge: the periodic sweep is an hour away.
+        var second = await service.Member.WaitForStatus("vm", "second", "running", seconds: 5);
         Assert.True((await service.Admin.Allocations(Server(second))).GetProperty("allocations").TryGetProperty(host.ToString(), out _));
         await Received(receiver, 2);
         Assert.Equal(["/jobs/first", "/jobs/second"], receiver.Requests.Select(r => r.Path).ToList());
@@ -166,7 +176,7 @@ public sealed class AdmissionFlowTests
         Assert.Equal("""{"data":{},"ok":true}""", deleted.Body.GetRawText());
         Assert.Equal(HttpStatusCode.NotFound, (await service.Member.Get("vm", "first")).Status);
         Assert.Empty((await service.Admin.Allocations(Server(first))).GetProperty("allocations").EnumerateObject());
-        await service.Member.WaitForStatus("vm", "second", "running");
+        await service.Member.WaitForStatus("vm", "second", "running", seconds: 5);
         Assert.Equal(HttpStatusCode.NotFound, (await service.Member.Delete("vm", "first")).Status);
     }
 

@@ -47,6 +47,11 @@ public sealed class CallbackDeliveryTests
         Assert.Equal(3, requests.Count);
         Assert.Single(requests.Select(r => r.Headers["X-Queue-Delivery"]).Distinct());
         Assert.All(requests, r => Assert.Equal(requests[0].Body, r.Body));
+        // Each attempt has its own timestamp; with no signing key configured there is no signature.
+        var timestamps = requests.Select(r => long.Parse(r.Headers["X-Queue-Timestamp"])).ToList();
+        Assert.Equal(timestamps.Order(), timestamps);
+        Assert.True(timestamps[2] > timestamps[0], string.Join(", ", timestamps));
+        Assert.All(requests, r => Assert.False(r.Headers.ContainsKey("X-Queue-Signature")));
         var delivery = job.GetProperty("CallbackDelivery");
         Assert.Equal(requests[0].Headers["X-Queue-Delivery"], delivery.GetProperty("ID").GetString());
         Assert.Equal(3, delivery.GetProperty("Attempts").GetInt32());
