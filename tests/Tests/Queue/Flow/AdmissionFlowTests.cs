@@ -231,6 +231,32 @@ public sealed class AdmissionFlowTests
         await service.Member.WaitForStatus("vm", "patient", "running");
     }
 
+    [Fact]
+    public async Task Jobs_deleted_while_admission_runs_leave_no_allocations_behind()
+    {
+        await using var receiver = await CallbackReceiver.Answering(200);
+        await using var service = new FlowService();
+        var host = await service.Admin.Host("host-a", Inventory(64));
+        var ids = Enumerable.Range(0, 24).Select(i => $"r{i:D2}").ToList();
+
+        // Each job is deleted as soon as it is created, racing the pass its creation woke.
+        var jobs = await Task.WhenAll(ids.Select(async id =>
+        {
+            var job = await service.Member.Create("vm", id, Url(receiver, id), JobData(Instance(2, 256, 1)));
+            Assert.Equal(HttpStatusCode.OK, (await service.Member.Delete("vm", id)).Status);
+            return job;
+        }));
+
+        // A last job, admitted after every delete was answered, shows the passes have caught up.
+        await service.Member.Create("vm", "last", Url(receiver, "last"), JobData(Instance(1, 256, 1)));
+        await service.Member.WaitForStatus("vm", "last", "running");
+        var usages = (await service.Admin.Placement(HttpMethod.Get, $"/resource_providers/{host}/usages")).Body.GetProperty("usages");
+        Assert.Equal(1, usages.GetProperty("VCPU").GetInt32());
+        foreach (var job in jobs)
+            Assert.Empty((await service.Admin.Allocations(Server(job))).GetProperty("allocations").EnumerateObject());
+        Assert.Equal(24, (await service.Member.List("vm", "?status=deleted")).Data.GetArrayLength());
+    }
+
     /// <summary>An object's members sorted by name, as compact JSON: resource maps compare regardless of order.</summary>
     static string Sorted(JsonElement element) =>
         JsonSerializer.Serialize(element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal)
