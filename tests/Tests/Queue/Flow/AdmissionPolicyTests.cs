@@ -28,7 +28,7 @@ public sealed class AdmissionPolicyTests
         Assert.Equal("queued", small.GetProperty("Status").GetString());
         Assert.Equal("waiting behind job big (strict order)", small.GetProperty("Reason").GetString());
         Assert.Equal(1, small.GetProperty("Position").GetInt64());
-        Assert.Equal(["/jobs/elsewhere"], receiver.Requests.Select(r => r.Path).ToList());
+        Assert.Equal(["/jobs/elsewhere"], (await Received(receiver, 1)).Select(r => r.Path).ToList());
     }
 
     [Fact]
