@@ -35,6 +35,10 @@ public static partial class JobSubmission
                 return Invalid(member.Name, "unknown field; the body has request_id, owner_id, data and callback");
         if (Text(body, "request_id", out var requestId) is { } badRequestId)
             return (null, badRequestId);
+        // The request id is a path segment of every later call: a "/" splits it (an escaped one stays escaped in the
+        // route), and clients drop "." and ".." segments, so such a job could never be read, changed or deleted.
+        if (requestId!.Contains('/') || requestId is "." or "..")
+            return Invalid("request_id", "must not contain / nor be . or .., which no URL path segment can address");
         if (Text(body, "owner_id", out var ownerId) is { } badOwner)
             return (null, badOwner);
         if (!body.TryGetProperty("data", out var data))
