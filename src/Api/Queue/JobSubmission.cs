@@ -15,6 +15,8 @@ namespace Api.Queue;
 public static partial class JobSubmission
 {
     const int MaxInstances = 1000;
+    /// <summary><c>Data</c> is stored as the client's text would read: "café &lt;b&gt;" stays so, not <c>\u00E9</c>.</summary>
+    static readonly JsonSerializerOptions DataOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     static readonly string[] TopLevel = ["request_id", "owner_id", "data", "callback"];
     static readonly string[] InstanceKeys = ["VCPU", "Memory", "Disk", "Resources", "Traits", "DeviceProfile"];
 
@@ -94,7 +96,7 @@ public static partial class JobSubmission
             instances.Add(parsed!);
         }
 
-        return (new SubmitJob(type, requestId!, ownerId!, JsonSerializer.Serialize(data), callback, instances, project, aggregateLabel, aggregate), null);
+        return (new SubmitJob(type, requestId!, ownerId!, JsonSerializer.Serialize(data, DataOptions), callback, instances, project, aggregateLabel, aggregate), null);
     }
 
     static (InstanceRequest?, IResult?) Instance(JsonElement instance, string at)

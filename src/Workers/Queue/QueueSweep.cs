@@ -52,24 +52,27 @@ public sealed class QueueSweep(
                 .OrderBy(j => j.ExpiresAt).Take(Batch).ToListAsync(ct);
             if (jobs.Count == 0)
                 return count;
-            foreach (var job in jobs)
-            {
-                await JobRelease.Release(db, job.Id, ct);
-                (job.Status, job.UpdatedAt, job.ExpiresAt) = (JobStatus.Done, now, null);
-            }
-            await db.SaveChangesAsync(ct);
-            var views = await JobViews.Of(db, jobs, ct);
-            var until = now + CallbackDispatcher.Lease(callbackOptions.Value);
-            var deliveries = views.Select(v => Deliveries.New(v.Id, Deliveries.Expired, JobJson.CallbackBody(Deliveries.Expired, v), now, worker.Name, until)).ToList();
-            db.CallbackDeliveries.AddRange(deliveries);
+            List<CallbackDeliveryRecord> deliveries;
             try
             {
+                foreach (var job in jobs)
+                {
+                    await JobRelease.Release(db, job.Id, ct);
+                    (job.Status, job.UpdatedAt, job.ExpiresAt) = (JobStatus.Done, now, null);
+                }
+                await db.SaveChangesAsync(ct);
+                var views = await JobViews.Of(db, jobs, ct);
+                var until = now + CallbackDispatcher.Lease(callbackOptions.Value);
+                deliveries = views.Select(v => Deliveries.New(v.Id, Deliveries.Expired, JobJson.CallbackBody(Deliveries.Expired, v), now, worker.Name, until)).ToList();
+                db.CallbackDeliveries.AddRange(deliveries);
                 await db.SaveChangesAsync(ct);
                 await transaction.CommitAsync(ct);
             }
             catch (DbUpdateConcurrencyException)
             {
-                // A job was finished or deleted meanwhile; the next sweep sees what is left.
+                // A job was finished, deleted or expired by another worker meanwhile: this batch is undone, and the
+                // next sweep expires what is still due.
+                logger.LogInformation("Expiry met a concurrent change; the next sweep retries");
                 return count;
             }
             dispatcher.SendNow(deliveries.Select(d => d.Id));
