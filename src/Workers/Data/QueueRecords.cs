@@ -92,3 +92,11 @@ public static class DeliveryState
     public const string Delivered = "delivered";
     public const string Failed = "failed";
 }
+
+/// <summary>A request id whose job retention purged: it stays taken within its type.</summary>
+public sealed class RetiredRequestIdRecord
+{
+    public required string Type { get; set; }
+    public required string RequestId { get; set; }
+    public DateTime RetiredAt { get; set; }
+}

@@ -24,6 +24,7 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
     public DbSet<JobRecord> Jobs => Set<JobRecord>();
     public DbSet<JobInstanceRecord> JobInstances => Set<JobInstanceRecord>();
     public DbSet<CallbackDeliveryRecord> CallbackDeliveries => Set<CallbackDeliveryRecord>();
+    public DbSet<RetiredRequestIdRecord> RetiredRequestIds => Set<RetiredRequestIdRecord>();
 
     /// <summary>The filter of the active-callback index: plain SQL that SQLite and PostgreSQL read alike.</summary>
     public const string ActiveJobs = "status IN ('queued', 'running')";
@@ -292,6 +293,15 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
             delivery.HasIndex(x => new { x.JobId, x.CreatedAt }).HasDatabaseName("ix_callback_deliveries_job_id_created_at");
             delivery.HasOne<JobRecord>().WithMany().HasForeignKey(x => x.JobId)
                 .OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_callback_deliveries_job");
+        });
+
+        model.Entity<RetiredRequestIdRecord>(retired =>
+        {
+            retired.ToTable("retired_request_ids");
+            retired.HasKey(x => new { x.Type, x.RequestId });
+            retired.Property(x => x.Type).HasColumnName("type").HasMaxLength(64);
+            retired.Property(x => x.RequestId).HasColumnName("request_id").HasMaxLength(255);
+            retired.Property(x => x.RetiredAt).HasColumnName("retired_at");
         });
 
         model.Entity<InboxRecord>(inbox =>

@@ -80,14 +80,40 @@ public sealed class QueueSweep(
         }
     }
 
-    /// <summary>Done, deleted and failed jobs not updated for <c>Queue:Retention</c> go, with their instances and deliveries.</summary>
+    /// <summary>
+    /// Done, deleted and failed jobs not updated for <c>Queue:Retention</c> go, with their instances and deliveries;
+    /// their request ids stay taken (<c>retired_request_ids</c>).
+    /// </summary>
     async Task<int> Purge(CancellationToken ct)
     {
-        var before = clock.GetUtcNow().UtcDateTime - queueOptions.Value.Retention;
-        string[] finished = [JobStatus.Done, JobStatus.Deleted, JobStatus.Failed];
-        var ids = db.Jobs.Where(j => finished.Contains(j.Status) && j.UpdatedAt < before).Select(j => j.Id);
-        await db.CallbackDeliveries.Where(d => ids.Contains(d.JobId)).ExecuteDeleteAsync(ct);
-        await db.JobInstances.Where(i => ids.Contains(i.JobId)).ExecuteDeleteAsync(ct);
-        return await db.Jobs.Where(j => finished.Contains(j.Status) && j.UpdatedAt < before).ExecuteDeleteAsync(ct);
+        var count = 0;
+        while (true)
+        {
+            db.ChangeTracker.Clear();
+            var now = clock.GetUtcNow().UtcDateTime;
+            var before = now - queueOptions.Value.Retention;
+            string[] finished = [JobStatus.Done, JobStatus.Deleted, JobStatus.Failed];
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var jobs = await db.Jobs.AsNoTracking().Where(j => finished.Contains(j.Status) && j.UpdatedAt < before)
+                .OrderBy(j => j.Id).Take(Batch * 10).Select(j => new { j.Id, j.Type, j.RequestId }).ToListAsync(ct);
+            if (jobs.Count == 0)
+                return count;
+            var ids = jobs.Select(j => j.Id).ToList();
+            db.RetiredRequestIds.AddRange(jobs.Select(j => new RetiredRequestIdRecord { Type = j.Type, RequestId = j.RequestId, RetiredAt = now }));
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (Exception e) when (DbErrors.IsConstraintViolation(e))
+            {
+                // Another worker's sweep is purging the same jobs.
+                return count;
+            }
+            await db.CallbackDeliveries.Where(d => ids.Contains(d.JobId)).ExecuteDeleteAsync(ct);
+            await db.JobInstances.Where(i => ids.Contains(i.JobId)).ExecuteDeleteAsync(ct);
+            await db.Jobs.Where(j => ids.Contains(j.Id)).ExecuteDeleteAsync(ct);
+            await transaction.CommitAsync(ct);
+            count += jobs.Count;
+        }
     }
 }

@@ -28,6 +28,8 @@ public sealed class SubmitJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
             return SameBody(existing, command)
                 ? new JobResult(await JobViews.Of(db, existing, ct), null)
                 : Conflict("duplicate_request_id", $"request_id '{command.RequestId}' is already used in queue '{command.Type}' with a different body");
+        if (await db.RetiredRequestIds.AnyAsync(r => r.Type == command.Type && r.RequestId == command.RequestId, ct))
+            return Conflict("duplicate_request_id", $"request_id '{command.RequestId}' was used in queue '{command.Type}' by a job since purged");
         if (await db.Jobs.AnyAsync(j => j.Type == command.Type && j.Callback == command.Callback && JobStatus.Active.Contains(j.Status), ct))
             return Conflict("duplicate_callback", $"callback '{command.Callback}' is already used by an active job in queue '{command.Type}'");
 

@@ -74,5 +74,10 @@ public sealed class QueueSweepTests
         Assert.Equal(System.Net.HttpStatusCode.NotFound, (await service.Member.Get("vm", "finished")).Status);
         Assert.Equal("running", (await service.Member.Job("vm", "running")).GetProperty("Status").GetString());
         Assert.Equal("queued", (await service.Member.Job("vm", "waiting")).GetProperty("Status").GetString());
+
+        // A purged job's request id is never used again in its type, even with the very same body.
+        var again = await service.Member.Submit("vm", QueueClient.Body("finished", Url(receiver, "finished"), "p1", JobData(Instance(1, 64, 1))));
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, again.Status);
+        Assert.Equal("duplicate_request_id", again.Code);
     }
 }
