@@ -94,5 +94,16 @@ public sealed class SplitDeployment : IAsyncDisposable
         foreach (var process in processes)
             await process.DisposeAsync();
         Client?.Dispose();
+        // Every virtual host keeps a quorum queue (a Raft group) per consumer type: left behind, a suite's worth of them
+        // slows the broker down until later tests cannot start. The database goes too.
+        try
+        {
+            await TestServers.RabbitMqCtl($"delete_vhost '{Uri.UnescapeDataString(new Uri(RabbitMq).AbsolutePath.Trim('/'))}'");
+            await TestServers.DropDatabase(Database);
+        }
+        catch (Exception e) when (e is InvalidOperationException or Npgsql.NpgsqlException)
+        {
+            Console.Error.WriteLine($"SplitDeployment: cleaning up failed: {e.Message}");
+        }
     }
 }

@@ -33,6 +33,17 @@ public static class TestServers
         return new NpgsqlConnectionStringBuilder(Postgres) { Database = name, Pooling = true }.ConnectionString;
     }
 
+    /// <summary>Drops a database <see cref="CreateDatabase"/> made, closing whatever connections are left.</summary>
+    public static async Task DropDatabase(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(Postgres);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+
     /// <summary>A fresh RabbitMQ virtual host (queues are named after consumer types, so test classes each need one).</summary>
     public static async Task<string> CreateVirtualHost(string prefix)
     {
