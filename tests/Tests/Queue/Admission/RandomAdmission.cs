@@ -53,19 +53,28 @@ sealed record Scenario(IReadOnlyList<ProviderSnapshot> Hosts, IReadOnlyList<Queu
 static class RandomAdmission
 {
     public static readonly string[] Classes = ["DISK_GB", "MEMORY_MB", "VCPU", "CUSTOM_GPU"];
+    /// <summary>In tenths: how often a host has each of <see cref="Classes"/>, and how often a request asks for it.</summary>
+    static readonly int[] HostHas = [6, 9, 9, 2];
+    static readonly int[] RequestAsks = [4, 6, 9, 1];
     public static readonly string[] Traits = ["CUSTOM_SSD", "HW_CPU_X86_AVX2", "CUSTOM_GPU_A100"];
     /// <summary>The aggregates hosts are in; requests may also name "rack9", which has no host.</summary>
     public static readonly string[] Aggregates = ["rack1", "rack2", "rack3"];
     public static readonly string[] Types = ["batch", "web", "gpu"];
 
-    static Gen<T> Sometimes<T>(int weight, Gen<T> rare, T usual) => Gen.Frequency((weight, rare), (10 - weight, Gen.Constant(usual)));
+    /// <summary><paramref name="rare"/> <paramref name="tenths"/> times in ten, else <paramref name="usual"/>.</summary>
+    static Gen<T> Sometimes<T>(int tenths, Gen<T> rare, T usual) => Gen.Frequency((tenths, rare), (10 - tenths, Gen.Constant(usual)));
+
+    /// <summary>Each of <paramref name="items"/> kept <c>tenths[i]</c> times in ten.</summary>
+    static Gen<string[]> SomeOf(string[] items, int[] tenths) =>
+        Gen.CollectToArray(items.Zip(tenths), x => Sometimes(x.Second, Gen.Constant(true), false))
+            .Select(kept => items.Where((_, i) => kept[i]).ToArray());
 
     static readonly Gen<AllocationPlanner.Inventory> InventoryGen =
-        from total in Gen.Choose(0, 32)
-        from reserved in Sometimes(2, Gen.Choose(0, total), 0)
-        from minUnit in Sometimes(2, Gen.Choose(1, 3), 1)
-        from maxUnit in Sometimes(2, Gen.Choose(minUnit, 12), int.MaxValue)
-        from stepSize in Sometimes(2, Gen.Choose(1, 3), 1)
+        from total in Gen.Frequency((1, Gen.Choose(0, 3)), (9, Gen.Choose(4, 32)))
+        from reserved in Sometimes(2, Gen.Choose(0, total / 2), 0)
+        from minUnit in Sometimes(1, Gen.Choose(1, 3), 1)
+        from maxUnit in Sometimes(1, Gen.Choose(minUnit, 12), int.MaxValue)
+        from stepSize in Sometimes(1, Gen.Choose(1, 3), 1)
         from ratio in Gen.Elements(1.0, 1.0, 1.0, 0.5, 1.5, 2.0, 16.0)
         select new AllocationPlanner.Inventory(total, reserved, minUnit, maxUnit, stepSize, ratio);
 
@@ -82,7 +91,7 @@ static class RandomAdmission
     static Gen<ProviderSnapshot> HostGen(int index, int hostCount) =>
         from name in Gen.Choose(0, hostCount).Select(n => $"h{n}")   // names may repeat: uuid breaks the tie
         from uuidHigh in Gen.Choose(0, int.MaxValue)
-        from classes in Gen.SubListOf(Classes)
+        from classes in SomeOf(Classes, HostHas)
         from inventories in Gen.CollectToArray(classes, _ => InventoryGen)
         from usages in Gen.CollectToArray(inventories, UsageGen)
         from traits in Gen.SubListOf(Traits)
@@ -98,12 +107,13 @@ static class RandomAdmission
         };
 
     static readonly Gen<AllocationRequest> RequestGen =
-        from classes in Gen.NonEmptyListOf(Gen.Frequency((20, Gen.Elements(Classes)), (1, Gen.Constant("CUSTOM_FPGA"))))
-        from amounts in Gen.CollectToArray(classes.Distinct(), _ => Gen.Frequency((1, Gen.Constant(0)), (6, Gen.Choose(1, 12))))
-        from required in Sometimes(2, Gen.SubListOf(Traits), [])
-        from forbidden in Sometimes(2, Gen.SubListOf(Traits), [])
-        from memberOf in Sometimes(3, Gen.Elements<string?>([.. Aggregates, "rack9"]), null)
-        select new AllocationRequest(classes.Distinct().Select((c, i) => (c, (long)amounts[i])).ToDictionary(x => x.c, x => x.Item2))
+        from asked in SomeOf(Classes, RequestAsks)
+        from unknown in Sometimes(1, Gen.Constant<string[]>(["CUSTOM_FPGA"]), [])
+        from amounts in Gen.CollectToArray(asked.Concat(unknown), _ => Gen.Frequency((1, Gen.Constant(0L)), (7, Gen.Choose(1, 8).Select(a => (long)a))))
+        from required in Sometimes(2, Gen.SubListOf(Traits).Select(t => t.Take(2)), [])
+        from forbidden in Sometimes(1, Gen.Elements(Traits).Select(t => new[] { t }.AsEnumerable()), [])
+        from memberOf in Sometimes(2, Gen.Elements<string?>([.. Aggregates, .. Aggregates, "rack9"]), null)
+        select new AllocationRequest(asked.Concat(unknown).Zip(amounts).ToDictionary(x => x.First, x => x.Second))
         {
             RequiredTraits = required.ToHashSet(),
             ForbiddenTraits = forbidden.ToHashSet(),
@@ -124,7 +134,7 @@ static class RandomAdmission
         select new QueuedJob(id, type, priority, Now.AddMinutes(-waitedMinutes), instances, $"job-{id}");
 
     static readonly Gen<QueuePolicy> PolicyGen =
-        from order in Gen.Elements(AdmissionOrder.Strict, AdmissionOrder.Backfill)
+        from order in Gen.Elements(AdmissionOrder.Strict, AdmissionOrder.Backfill, AdmissionOrder.Backfill)
         from boundMinutes in Gen.Choose(0, 120)
         from placement in Gen.Elements(HostSelection.Spread, HostSelection.Pack)
         select new QueuePolicy(order, TimeSpan.FromMinutes(boundMinutes), placement);
