@@ -74,6 +74,22 @@ public sealed class HostChoiceTests
         }
     }
 
+    [Theory]
+    [InlineData(HostSelection.Spread)]
+    [InlineData(HostSelection.Pack)]
+    public void Among_many_equally_good_hosts_the_first_by_name_is_taken(HostSelection selection)
+    {
+        // Nine hosts; the best ones (h1, h4, h6) are as good as each other and the rest are all worse.
+        var best = new HashSet<int> { 1, 4, 6 };
+        var loaded = selection == HostSelection.Spread ? best.ToHashSet() : Enumerable.Range(0, 9).Except(best).ToHashSet();
+        var hosts = Enumerable.Range(0, 9).Reverse()
+            .Select(i => Host($"h{i}", ("VCPU", 8), ("MEMORY_MB", 1024)).Using(("VCPU", loaded.Contains(i) ? 0 : 4)));
+
+        var plan = Plan(hosts, [Job(1, "batch", Request(("VCPU", 1), ("MEMORY_MB", 64)), Vcpu(2))], new() { ["batch"] = Strict(selection) });
+
+        Assert.Equal(selection == HostSelection.Spread ? ["h1", "h4"] : ["h1", "h1"], plan.HostsOf(1));
+    }
+
     [Fact]
     public void Spread_sees_earlier_claims_of_the_pass_and_pack_fills_one_host_first()
     {

@@ -69,12 +69,13 @@ static class RandomAdmission
         Gen.CollectToArray(items.Zip(tenths), x => Sometimes(x.Second, Gen.Constant(true), false))
             .Select(kept => items.Where((_, i) => kept[i]).ToArray());
 
-    static readonly Gen<AllocationPlanner.Inventory> InventoryGen =
+    /// <param name="unitLimits">Whether min_unit, max_unit and step_size may differ from 1, unlimited and 1.</param>
+    static Gen<AllocationPlanner.Inventory> InventoryGen(bool unitLimits) =>
         from total in Gen.Frequency((1, Gen.Choose(0, 3)), (9, Gen.Choose(4, 32)))
         from reserved in Sometimes(2, Gen.Choose(0, total / 2), 0)
-        from minUnit in Sometimes(1, Gen.Choose(1, 3), 1)
-        from maxUnit in Sometimes(1, Gen.Choose(minUnit, 12), int.MaxValue)
-        from stepSize in Sometimes(1, Gen.Choose(1, 3), 1)
+        from minUnit in Sometimes(unitLimits ? 1 : 0, Gen.Choose(1, 3), 1)
+        from maxUnit in Sometimes(unitLimits ? 1 : 0, Gen.Choose(minUnit, 12), int.MaxValue)
+        from stepSize in Sometimes(unitLimits ? 1 : 0, Gen.Choose(1, 3), 1)
         from ratio in Gen.Elements(1.0, 1.0, 1.0, 0.5, 1.5, 2.0, 16.0)
         select new AllocationPlanner.Inventory(total, reserved, minUnit, maxUnit, stepSize, ratio);
 
@@ -88,11 +89,11 @@ static class RandomAdmission
             (1, Gen.Choose((int)capacity, (int)capacity + 4).Select(u => (long)u)));
     }
 
-    static Gen<ProviderSnapshot> HostGen(int index, int hostCount) =>
+    static Gen<ProviderSnapshot> HostGen(int index, int hostCount, bool unitLimits) =>
         from name in Gen.Choose(0, hostCount).Select(n => $"h{n}")   // names may repeat: uuid breaks the tie
         from uuidHigh in Gen.Choose(0, int.MaxValue)
         from classes in SomeOf(Classes, HostHas)
-        from inventories in Gen.CollectToArray(classes, _ => InventoryGen)
+        from inventories in Gen.CollectToArray(classes, _ => InventoryGen(unitLimits))
         from usages in Gen.CollectToArray(inventories, UsageGen)
         from traits in Gen.SubListOf(Traits)
         from aggregates in Gen.SubListOf(Aggregates)
@@ -144,9 +145,11 @@ static class RandomAdmission
         Gen.CollectToArray(Types, _ => Gen.Frequency((1, Gen.Constant<QueuePolicy?>(null)), (4, PolicyGen.Select(p => (QueuePolicy?)p))))
             .Select(ps => Types.Zip(ps).Where(x => x.Second is not null).ToDictionary(x => x.First, x => x.Second!));
 
+    /// <summary>Half the clouds have plain unit limits everywhere, as most real ones do (the planner then has less to check).</summary>
     public static Gen<ProviderSnapshot[]> CloudGen =>
         from hostCount in Gen.Choose(1, 20)
-        from hosts in Gen.CollectToArray(Enumerable.Range(0, hostCount), i => HostGen(i, hostCount))
+        from unitLimits in Gen.Elements(true, false)
+        from hosts in Gen.CollectToArray(Enumerable.Range(0, hostCount), i => HostGen(i, hostCount, unitLimits))
         select hosts;
 
     /// <summary>Ids 1..n handed out in random order, so the queue is not already in id order.</summary>
