@@ -89,19 +89,26 @@ static class RandomAdmission
             (1, Gen.Choose((int)capacity, (int)capacity + 4).Select(u => (long)u)));
     }
 
-    static Gen<ProviderSnapshot> HostGen(int index, int hostCount, bool unitLimits) =>
-        from name in Gen.Choose(0, hostCount).Select(n => $"h{n}")   // names may repeat: uuid breaks the tie
-        from uuidHigh in Gen.Choose(0, int.MaxValue)
+    /// <summary>Which classes a host has, and its inventory of each.</summary>
+    static Gen<(string[] Classes, AllocationPlanner.Inventory[] Inventories)> ShapeGen(bool unitLimits) =>
         from classes in SomeOf(Classes, HostHas)
         from inventories in Gen.CollectToArray(classes, _ => InventoryGen(unitLimits))
-        from usages in Gen.CollectToArray(inventories, UsageGen)
+        select (classes, inventories);
+
+    /// <param name="idleTenths">How often, in ten, a class is left unused (besides what <see cref="UsageGen"/> leaves).</param>
+    static Gen<ProviderSnapshot> HostGen(int index, int hostCount, Gen<(string[] Classes, AllocationPlanner.Inventory[] Inventories)> shapes,
+        int idleTenths) =>
+        from name in Gen.Choose(0, hostCount).Select(n => $"h{n}")   // names may repeat: uuid breaks the tie
+        from uuidHigh in Gen.Choose(0, int.MaxValue)
+        from shape in shapes
+        from usages in Gen.CollectToArray(shape.Inventories, i => Gen.Frequency((idleTenths, Gen.Constant(0L)), (10 - idleTenths, UsageGen(i))))
         from traits in Gen.SubListOf(Traits)
         from aggregates in Gen.SubListOf(Aggregates)
         select new ProviderSnapshot(
             new Guid(uuidHigh, 0, 0, BitConverter.GetBytes((long)index)),
             name,
-            classes.Select((c, i) => (c, inventories[i])).ToDictionary(x => x.c, x => x.Item2),
-            classes.Select((c, i) => (c, usages[i])).Where(x => x.Item2 > 0).ToDictionary(x => x.c, x => x.Item2))
+            shape.Classes.Zip(shape.Inventories).ToDictionary(x => x.First, x => x.Second),
+            shape.Classes.Zip(usages).Where(x => x.Second > 0).ToDictionary(x => x.First, x => x.Second))
         {
             Traits = traits.ToHashSet(),
             Aggregates = aggregates.Select(UuidOf).ToHashSet(),
@@ -145,11 +152,17 @@ static class RandomAdmission
         Gen.CollectToArray(Types, _ => Gen.Frequency((1, Gen.Constant<QueuePolicy?>(null)), (4, PolicyGen.Select(p => (QueuePolicy?)p))))
             .Select(ps => Types.Zip(ps).Where(x => x.Second is not null).ToDictionary(x => x.First, x => x.Second!));
 
-    /// <summary>Half the clouds have plain unit limits everywhere, as most real ones do (the planner then has less to check).</summary>
+    /// <summary>
+    /// Half the clouds have plain unit limits everywhere, as most real ones do (the planner then has less to check). A
+    /// third are built alike, as a real cloud's racks are, and mostly idle: many hosts tie, and the tie rule decides.
+    /// </summary>
     public static Gen<ProviderSnapshot[]> CloudGen =>
         from hostCount in Gen.Choose(1, 20)
         from unitLimits in Gen.Elements(true, false)
-        from hosts in Gen.CollectToArray(Enumerable.Range(0, hostCount), i => HostGen(i, hostCount, unitLimits))
+        from alike in Gen.Elements(false, false, true)
+        from template in ShapeGen(unitLimits)
+        from hosts in Gen.CollectToArray(Enumerable.Range(0, hostCount),
+            i => alike ? HostGen(i, hostCount, Gen.Constant(template), 6) : HostGen(i, hostCount, ShapeGen(unitLimits), 0))
         select hosts;
 
     /// <summary>Ids 1..n handed out in random order, so the queue is not already in id order.</summary>
