@@ -16,7 +16,7 @@ public static class AdmissionPlanner
         var types = new Dictionary<string, TypeState>(StringComparer.Ordinal);
         var admitted = new List<AdmittedJob>();
         var waiting = new List<WaitingJob>();
-        foreach (var job in jobs.OrderBy(j => j.Priority).ThenBy(j => j.Id))
+        foreach (var job in InOrder(jobs))
         {
             if (!types.TryGetValue(job.Type, out var type))
                 types[job.Type] = type = new TypeState(policies.GetValueOrDefault(job.Type) ?? QueuePolicy.Default);
@@ -43,6 +43,17 @@ public static class AdmissionPlanner
                 type.Blocked = $"waiting behind job {job.RequestId} (head waited past the backfill bound)";
         }
         return new(admitted, waiting);
+    }
+
+    /// <summary>Ascending priority, then id; jobs equal in both keep their input order.</summary>
+    static QueuedJob[] InOrder(IEnumerable<QueuedJob> jobs)
+    {
+        var ordered = jobs.ToArray();
+        var keys = new (long Priority, long Id, int Index)[ordered.Length];
+        for (var i = 0; i < ordered.Length; i++)
+            keys[i] = (ordered[i].Priority, ordered[i].Id, i);
+        Array.Sort(keys, ordered);
+        return ordered;
     }
 
     /// <summary>Claims a candidate for every instance, in order, or none: the reason it does not fit.</summary>
