@@ -9,7 +9,8 @@ using AdmissionBench;
 //   dotnet run -c Release --project bench/AdmissionBench [-- options]
 //
 // Options: --hosts N (1000), --jobs N (10000), --warmup N (5), --runs N (50), --seed N (1), --clouds free,full,
-// --out-dir DIR (bench/results under the repository; the file is admission-<UTC yyyyMMddTHHmmssZ>.md), --no-write.
+// --out-dir DIR (bench/results under the repository; the file is admission-<UTC yyyyMMddTHHmmssZ>.md), --no-write,
+// --plans-out FILE (the last plan of each cloud, one line per job: to check that an engine change plans the same).
 
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
@@ -41,6 +42,9 @@ if (clouds.Contains("free"))
     results.Add(Measurement.Run("mostly free", "used 0-40%", Workload.Cloud(hosts, 0.0, 0.4, seed), jobs, policies, warmups, runs));
 if (clouds.Contains("full"))
     results.Add(Measurement.Run("almost full", "used 97-100%", Workload.Cloud(hosts, 0.97, 1.0, seed), jobs, policies, warmups, runs));
+
+if (options.GetValueOrDefault("plans-out") is { } plansOut)
+    File.WriteAllLines(plansOut, results.SelectMany(r => Report.PlanLines(r)));
 
 var table = Report.Table(results);
 Console.WriteLine($"{hosts} hosts, {jobCount} jobs, {warmups} warm-up and {runs} timed passes per cloud; load average at start {loadAverage}");

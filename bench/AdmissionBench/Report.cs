@@ -56,6 +56,11 @@ public static class Report
         return sb.ToString();
     }
 
+    /// <summary>A plan written out in full, one line per job in the order the plan lists them.</summary>
+    public static IEnumerable<string> PlanLines(Measurement r) =>
+        r.LastPlan.Admitted.Select(a => $"{r.Scenario}: admit {a.Job.Id} on " + string.Join(", ", a.Instances.Select(c => $"{c.HostName} {c.HostUuid:N}")))
+            .Concat(r.LastPlan.Waiting.Select(w => $"{r.Scenario}: wait {w.Job.Id}: {w.Reason}"));
+
     /// <summary>Reasons with job names and numbers taken out, most frequent first.</summary>
     static IEnumerable<(string Reason, int Count)> CommonReasons(AdmissionPlan plan) =>
         plan.Waiting.Select(w => System.Text.RegularExpressions.Regex.Replace(w.Reason, @"job-\d+|\d+", "N"))
