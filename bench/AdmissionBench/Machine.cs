@@ -37,7 +37,8 @@ public static class Machine
         {
             var pretty = ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal));
             var name = pretty?["PRETTY_NAME=".Length..].Trim('"');
-            return name is null ? RuntimeInformation.OSDescription : $"{name}; {RuntimeInformation.OSDescription}";
+            var kernel = ReadLines("/proc/sys/kernel/osrelease").FirstOrDefault();
+            return $"{name ?? RuntimeInformation.OSDescription}{(kernel is null ? "" : $", kernel {kernel}")}";
         }
     }
 

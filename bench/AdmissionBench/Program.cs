@@ -8,7 +8,7 @@ using AdmissionBench;
 //
 //   dotnet run -c Release --project bench/AdmissionBench [-- options]
 //
-// Options: --hosts N (1000), --jobs N (10000), --warmup N (5), --runs N (50), --seed N (1), --clouds free,full,
+// Options: --hosts N (1000), --jobs N (10000), --warmup N (5), --runs N (100), --seed N (1), --clouds free,full,
 // --out-dir DIR (bench/results under the repository; the file is admission-<UTC yyyyMMddTHHmmssZ>.md), --no-write,
 // --plans-out FILE (the last plan of each cloud, one line per job: to check that an engine change plans the same).
 
@@ -30,7 +30,7 @@ int Option(string name, int fallback) => options.TryGetValue(name, out var v) ? 
 var hosts = Option("hosts", 1000);
 var jobCount = Option("jobs", 10000);
 var warmups = Option("warmup", 5);
-var runs = Option("runs", 50);
+var runs = Option("runs", 100);
 var seed = Option("seed", 1);
 
 var loadAverage = Machine.LoadAverage;

@@ -16,7 +16,9 @@ public static class AdmissionPlanner
         var types = new Dictionary<string, TypeState>(StringComparer.Ordinal);
         var admitted = new List<AdmittedJob>();
         var waiting = new List<WaitingJob>();
-        foreach (var job in InOrder(jobs))
+        var ordered = InOrder(jobs);
+        admitted.Capacity = waiting.Capacity = ordered.Length;
+        foreach (var job in ordered)
         {
             if (!types.TryGetValue(job.Type, out var type))
                 types[job.Type] = type = new TypeState(policies.GetValueOrDefault(job.Type) ?? QueuePolicy.Default);
@@ -48,12 +50,17 @@ public static class AdmissionPlanner
     /// <summary>Ascending priority, then id; jobs equal in both keep their input order.</summary>
     static QueuedJob[] InOrder(IEnumerable<QueuedJob> jobs)
     {
-        var ordered = jobs.ToArray();
-        var keys = new (long Priority, long Id, int Index)[ordered.Length];
-        for (var i = 0; i < ordered.Length; i++)
-            keys[i] = (ordered[i].Priority, ordered[i].Id, i);
-        Array.Sort(keys, ordered);
-        return ordered;
+        var given = jobs.ToArray();
+        // Sorting positions keeps every array of a 10,000-job queue off the large object heap.
+        var order = new int[given.Length];
+        for (var i = 0; i < order.Length; i++)
+            order[i] = i;
+        Array.Sort(order, (a, b) =>
+        {
+            var (x, y) = (given[a], given[b]);
+            return x.Priority != y.Priority ? x.Priority.CompareTo(y.Priority) : x.Id != y.Id ? x.Id.CompareTo(y.Id) : a.CompareTo(b);
+        });
+        return Array.ConvertAll(order, i => given[i]);
     }
 
     /// <summary>Claims a candidate for every instance, in order, or none: the reason it does not fit.</summary>

@@ -35,7 +35,11 @@ public sealed class CandidateSearch
     /// <summary>By aggregate, its label (reasons quote it) and the required and forbidden traits (<see cref="Joined"/>).</summary>
     readonly Dictionary<(Guid? Aggregate, string? Label, string Required, string Forbidden), Group> groups = [];
     readonly List<Group> allGroups = [];
-    readonly Dictionary<AllocationRequest, Compiled> compiled = new(ReferenceEqualityComparer.Instance);
+    /// <summary>
+    /// The request compiled last: a job's instances mostly share one request, and an explanation follows a search.
+    /// (A cache of every request would grow with the queue and end on the large object heap.)
+    /// </summary>
+    (AllocationRequest Request, Compiled Compiled)? lastCompiled;
     /// <summary>Host sets (<see cref="HostSet"/>) read from the snapshot when first asked for: fixed for the pass.</summary>
     readonly Dictionary<string, ulong[]> withTrait = new(StringComparer.Ordinal);
     readonly Dictionary<Guid, ulong[]> inAggregate = [];
@@ -258,7 +262,7 @@ public sealed class CandidateSearch
 
     Compiled Compile(AllocationRequest request)
     {
-        if (compiled.TryGetValue(request, out var known))
+        if (lastCompiled is var (last, known) && ReferenceEquals(last, request))
             return known;
         var wanted = new List<KeyValuePair<string, long>>(request.Resources.Count);
         foreach (var resource in request.Resources)
@@ -284,7 +288,7 @@ public sealed class CandidateSearch
             unitsAgree &= classes[i] >= 0 && UnitsFor(group, classes[i], amounts[i]).All;
         }
         var r = new Compiled(group, classes, offsets, amounts, names, new ReadOnlyDictionary<string, long>(resources), unitsAgree);
-        compiled[request] = r;
+        lastCompiled = (request, r);
         return r;
     }
 
