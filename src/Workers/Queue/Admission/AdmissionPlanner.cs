@@ -16,7 +16,9 @@ public static class AdmissionPlanner
         var types = new Dictionary<string, TypeState>(StringComparer.Ordinal);
         var admitted = new List<AdmittedJob>();
         var waiting = new List<WaitingJob>();
-        foreach (var job in jobs.OrderBy(j => j.Priority).ThenBy(j => j.Id))
+        var ordered = InOrder(jobs);
+        admitted.Capacity = waiting.Capacity = ordered.Length;
+        foreach (var job in ordered)
         {
             if (!types.TryGetValue(job.Type, out var type))
                 types[job.Type] = type = new TypeState(policies.GetValueOrDefault(job.Type) ?? QueuePolicy.Default);
@@ -43,6 +45,22 @@ public static class AdmissionPlanner
                 type.Blocked = $"waiting behind job {job.RequestId} (head waited past the backfill bound)";
         }
         return new(admitted, waiting);
+    }
+
+    /// <summary>Ascending priority, then id; jobs equal in both keep their input order.</summary>
+    static QueuedJob[] InOrder(IEnumerable<QueuedJob> jobs)
+    {
+        var given = jobs.ToArray();
+        // Sorting positions keeps every array of a 10,000-job queue off the large object heap.
+        var order = new int[given.Length];
+        for (var i = 0; i < order.Length; i++)
+            order[i] = i;
+        Array.Sort(order, (a, b) =>
+        {
+            var (x, y) = (given[a], given[b]);
+            return x.Priority != y.Priority ? x.Priority.CompareTo(y.Priority) : x.Id != y.Id ? x.Id.CompareTo(y.Id) : a.CompareTo(b);
+        });
+        return Array.ConvertAll(order, i => given[i]);
     }
 
     /// <summary>Claims a candidate for every instance, in order, or none: the reason it does not fit.</summary>
