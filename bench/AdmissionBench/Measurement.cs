@@ -20,7 +20,7 @@ public sealed record Measurement(
     public double JobsPerSecond => Jobs / (Mean / 1000);
     public double AllocatedMbPerPass => AllocatedBytes.Average() / (1024 * 1024);
     public int AdmittedInstances => LastPlan.Admitted.Sum(a => a.Instances.Count);
-    public int HeldByOrder => LastPlan.Waiting.Count(w => w.Reason.StartsWith("waiting behind job ", StringComparison.Ordinal));
+    public int HeldByOrder => LastPlan.Waiting.Count(w => w.Reason.StartsWith("waiting for the jobs ahead of it", StringComparison.Ordinal));
 
     /// <summary>Nearest rank: the smallest time at or above which the fraction <paramref name="p"/> of passes lie.</summary>
     double Percentile(double p)

@@ -10,13 +10,17 @@ namespace Workers.Queue;
 /// </summary>
 public sealed class AdmissionCache
 {
-    readonly ConcurrentDictionary<long, (IReadOnlyList<AllocationRequest> Requests, IReadOnlyList<Guid> Servers)> jobs = new();
+    /// <summary>What never changes about a queued job: its name and owner, and its instances' requests and server uuids.</summary>
+    public sealed record Job(string Type, string RequestId, string OwnerId, string? Project,
+        IReadOnlyList<AllocationRequest> Requests, IReadOnlyList<Guid> Servers);
+
+    readonly ConcurrentDictionary<long, Job> jobs = new();
 
     public bool Contains(long jobId) => jobs.ContainsKey(jobId);
 
-    public void Add(long jobId, IReadOnlyList<AllocationRequest> requests, IReadOnlyList<Guid> servers) => jobs[jobId] = (requests, servers);
+    public void Add(long jobId, Job job) => jobs[jobId] = job;
 
-    public (IReadOnlyList<AllocationRequest> Requests, IReadOnlyList<Guid> Servers) Get(long jobId) => jobs[jobId];
+    public Job? Get(long jobId) => jobs.GetValueOrDefault(jobId);
 
     public void KeepOnly(ICollection<long> queued)
     {

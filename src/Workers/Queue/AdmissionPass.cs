@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Collections.Frozen;
 using System.Text.Json;
 using Contracts.Placement;
+using Contracts.Queue;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Workers.Callbacks;
@@ -73,15 +74,20 @@ public sealed class AdmissionPass(
 
         var reasons = plan.Waiting.ToDictionary(w => w.Job.Id, w => w.Reason);
         var (admitted, stale) = await Claim(plan.Admitted, queued, reasons, ct);
+        var claimed = Stopwatch.GetTimestamp();
         var deliveries = admitted.Count == 0 ? [] : await MarkRunning(admitted, queued, options, now, ct);
+        var marked = Stopwatch.GetTimestamp();
         await WriteReasons(reasons, queued, now, ct);
+        var reasoned = Stopwatch.GetTimestamp();
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         logger.Log(admitted.Count > 0 ? LogLevel.Information : LogLevel.Debug,
-            "Admitted {Admitted} of {Queued} queued jobs in {PassMs:0.0} ms (lock wait {LockMs:0.0}, read {ReadMs:0.0}, plan {PlanMs:0.0}, write {WriteMs:0.0})",
+            "Admitted {Admitted} of {Queued} queued jobs in {PassMs:0.0} ms (lock wait {LockMs:0.0}, read {ReadMs:0.0}, plan {PlanMs:0.0}, " +
+            "claim {ClaimMs:0.0}, running {RunningMs:0.0}, reasons {ReasonsMs:0.0}, commit {CommitMs:0.0})",
             admitted.Count, queued.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds, Stopwatch.GetElapsedTime(started, locked).TotalMilliseconds,
             Stopwatch.GetElapsedTime(locked, loaded).TotalMilliseconds, Stopwatch.GetElapsedTime(loaded, planned).TotalMilliseconds,
-            Stopwatch.GetElapsedTime(planned).TotalMilliseconds);
+            Stopwatch.GetElapsedTime(planned, claimed).TotalMilliseconds, Stopwatch.GetElapsedTime(claimed, marked).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(marked, reasoned).TotalMilliseconds, Stopwatch.GetElapsedTime(reasoned).TotalMilliseconds);
         return (deliveries, stale);
     }
 
@@ -133,47 +139,46 @@ public sealed class AdmissionPass(
     async Task<List<Guid>> MarkRunning(List<AdmittedJob> admitted, Dictionary<long, Queued> queued, QueueOptions options, DateTimeOffset now, CancellationToken ct)
     {
         var at = now.UtcDateTime;
-        foreach (var type in admitted.GroupBy(a => a.Job.Type))
-        {
-            var ids = type.Select(a => a.Job.Id).ToList();
-            var expires = options.For(type.Key).MaxRunTime is { } limit ? at + limit : (DateTime?)null;
-            var moved = await db.Jobs.Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Queued).ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, JobStatus.Running).SetProperty(j => j.AdmittedAt, at).SetProperty(j => j.UpdatedAt, at)
-                .SetProperty(j => j.ExpiresAt, expires).SetProperty(j => j.Reason, (string?)null), ct);
-            if (moved != ids.Count)
-                throw new QueueMoved();
-        }
-
         var jobIds = admitted.Select(a => a.Job.Id).ToList();
-        var instances = await db.JobInstances.Where(i => jobIds.Contains(i.JobId)).ToListAsync(ct);
-        var byServer = instances.ToDictionary(i => i.ServerUuid);
+        // Tracked, so the final SaveChanges writes them with everything else; the status is a concurrency token, so a
+        // job finished or deleted since it was read fails the whole pass, which then plans again.
+        var jobs = await db.Jobs.Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
+        var instances = (await db.JobInstances.Where(i => jobIds.Contains(i.JobId)).ToListAsync(ct)).ToDictionary(i => i.ServerUuid);
+        var leaseUntil = at + CallbackDispatcher.Lease(callbackOptions.Value);
+        var deliveries = new List<Guid>(admitted.Count);
         foreach (var job in admitted)
+        {
+            if (!jobs.TryGetValue(job.Job.Id, out var record) || record.Status != JobStatus.Queued)
+                throw new QueueMoved();
+            (record.Status, record.AdmittedAt, record.UpdatedAt, record.Reason) = (JobStatus.Running, at, at, null);
+            record.ExpiresAt = options.For(record.Type).MaxRunTime is { } limit ? at + limit : null;
+            var landed = new List<JobInstanceRecord>(job.Instances.Count);
             foreach (var (server, candidate) in queued[job.Job.Id].Servers.Zip(job.Instances))
             {
-                var instance = byServer[server];
+                var instance = instances[server];
                 (instance.Host, instance.ProviderUuid) = (candidate.HostName, candidate.HostUuid);
+                landed.Add(instance);
             }
-        await db.SaveChangesAsync(ct);
-
-        var jobs = await db.Jobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToListAsync(ct);
-        var views = await JobViews.Of(db, jobs, ct);
-        var leaseUntil = at + CallbackDispatcher.Lease(callbackOptions.Value);
-        var deliveries = views.Select(view => Deliveries.New(view.Id, Deliveries.Admitted, JobJson.CallbackBody(Deliveries.Admitted, view), at,
-            claimedBy: worker.Name, claimedUntil: leaseUntil)).ToList();
-        db.CallbackDeliveries.AddRange(deliveries);
-        return deliveries.Select(d => d.Id).ToList();
+            var view = new JobView(record.Id, record.CreatedAt, record.UpdatedAt, record.DeletedAt, record.RequestId, record.Type, record.OwnerId,
+                record.Data, record.Callback, record.Priority, record.Status, null, null, landed.Select(JobInstances.View).ToList(), record.AdmittedAt, null);
+            var delivery = Deliveries.New(record.Id, Deliveries.Admitted, JobJson.CallbackBody(Deliveries.Admitted, view), at,
+                claimedBy: worker.Name, claimedUntil: leaseUntil);
+            db.CallbackDeliveries.Add(delivery);
+            deliveries.Add(delivery.Id);
+        }
+        return deliveries;
     }
 
     /// <summary>
     /// Stores the reasons that changed since they were last stored, one statement per distinct reason. Reasons quote
     /// free capacity, which moves with every pass; rewriting ten thousand rows each time would cost more than the
     /// admission itself. So every pass stores the changes of the first <see cref="ReasonsEveryPass"/> waiting jobs (in
-    /// queue order, those a user watches), and all of them at most every <see cref="AllReasonsInterval"/>.
+    /// queue order, those a user watches), and all of them at most once per <c>Queue:SweepInterval</c>.
     /// </summary>
     async Task WriteReasons(Dictionary<long, string> reasons, Dictionary<long, Queued> queued, DateTimeOffset now, CancellationToken ct)
     {
         var changed = reasons.Where(r => queued[r.Key].Reason != r.Value);
-        if (!cache.TakeReasonRound(now, AllReasonsInterval))
+        if (!cache.TakeReasonRound(now, queueOptions.Value.SweepInterval))
             changed = changed.Take(ReasonsEveryPass);
         foreach (var group in changed.GroupBy(r => r.Value).ToList())
         {
@@ -185,7 +190,6 @@ public sealed class AdmissionPass(
     }
 
     const int ReasonsEveryPass = 256;
-    static readonly TimeSpan AllReasonsInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Every queued job in its planner form. What a job asks for never changes once it is queued, so its parsed
@@ -194,28 +198,31 @@ public sealed class AdmissionPass(
     async Task<Dictionary<long, Queued>> LoadQueued(CancellationToken ct)
     {
         var jobs = await db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued)
-            .Select(j => new { j.Id, j.Type, j.RequestId, j.OwnerId, j.Project, j.Priority, j.QueuedSince, j.AggregateUuid, j.AggregateLabel, j.Reason })
-            .ToListAsync(ct);
+            .Select(j => new { j.Id, j.Priority, j.QueuedSince, j.Reason }).ToListAsync(ct);
         if (jobs.Count == 0)
             return [];
         var missing = jobs.Where(j => !cache.Contains(j.Id)).Select(j => j.Id).ToList();
         if (missing.Count > 0)
         {
             var rows = (await db.JobInstances.AsNoTracking().Where(i => missing.Contains(i.JobId)).ToListAsync(ct)).ToLookup(i => i.JobId);
-            var fresh = missing.ToHashSet();
-            foreach (var job in jobs.Where(j => fresh.Contains(j.Id)))
+            var fixedParts = await db.Jobs.AsNoTracking().Where(j => missing.Contains(j.Id))
+                .Select(j => new { j.Id, j.Type, j.RequestId, j.OwnerId, j.Project, j.AggregateUuid, j.AggregateLabel }).ToListAsync(ct);
+            foreach (var job in fixedParts)
             {
                 var memberOf = job.AggregateUuid is { } aggregate ? new MemberOf(aggregate, job.AggregateLabel ?? aggregate.ToString()) : null;
                 var instances = rows[job.Id].OrderBy(i => i.Index).ToList();
-                cache.Add(job.Id, instances.Select(i => Request(i, memberOf)).ToList(), instances.Select(i => i.ServerUuid).ToList());
+                cache.Add(job.Id, new AdmissionCache.Job(job.Type, job.RequestId, job.OwnerId, job.Project,
+                    instances.Select(i => Request(i, memberOf)).ToList(), instances.Select(i => i.ServerUuid).ToList()));
             }
         }
         var queued = new Dictionary<long, Queued>(jobs.Count);
         foreach (var job in jobs)
         {
-            var (requests, servers) = cache.Get(job.Id);
-            queued[job.Id] = new Queued(new QueuedJob(job.Id, job.Type, job.Priority, new DateTimeOffset(job.QueuedSince, TimeSpan.Zero),
-                requests, job.RequestId), job.OwnerId, job.Project, job.Reason, servers);
+            // A job that left the queue between the two reads is simply not planned in this pass.
+            if (cache.Get(job.Id) is not { } known)
+                continue;
+            queued[job.Id] = new Queued(new QueuedJob(job.Id, known.Type, job.Priority, new DateTimeOffset(job.QueuedSince, TimeSpan.Zero),
+                known.Requests, known.RequestId), known.OwnerId, known.Project, job.Reason, known.Servers);
         }
         cache.KeepOnly(queued.Keys);
         return queued;

@@ -37,12 +37,14 @@ public static class AdmissionPlanner
             waiting.Add(new(job, reason));
             if (type.HeadWaits)
                 continue;
-            // The first of its type that does not fit is the type's head from now on in this pass.
+            // The first of its type that does not fit is the type's head from now on in this pass. The reason the jobs
+            // behind it get does not name it: the head changes with nearly every pass, and the reasons of thousands of
+            // waiting jobs would have to be rewritten each time (Position says how many are ahead).
             type.HeadWaits = true;
             if (type.Policy.Order == AdmissionOrder.Strict)
-                type.Blocked = $"waiting behind job {job.RequestId} (strict order)";
+                type.Blocked = "waiting for the jobs ahead of it (strict order)";
             else if (now - job.QueuedSince > type.Policy.BackfillMaxHeadWait)
-                type.Blocked = $"waiting behind job {job.RequestId} (head waited past the backfill bound)";
+                type.Blocked = "waiting for the jobs ahead of it (the queue's head has waited past the backfill bound)";
         }
         return new(admitted, waiting);
     }

@@ -81,7 +81,7 @@ public sealed class AdmissionOrderTests
 
         Assert.Equal([3L], plan.AdmittedIds());
         Assert.Equal("needs VCPU 16 on one host; largest free is 8", plan.ReasonOf(1));
-        Assert.Equal("waiting behind job job-1 (strict order)", plan.ReasonOf(2));
+        Assert.Equal("waiting for the jobs ahead of it (strict order)", plan.ReasonOf(2));
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class AdmissionOrderTests
             new() { ["batch"] = Strict() });
 
         Assert.Equal([1L, 2L], plan.AdmittedIds());
-        Assert.Equal("waiting behind job job-3 (strict order)", plan.ReasonOf(4));
+        Assert.Equal("waiting for the jobs ahead of it (strict order)", plan.ReasonOf(4));
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class AdmissionOrderTests
         var plan = Plan([Host("h1", ("VCPU", 8))], [Job(1, "batch", Vcpu(16)), Job(2, "batch", Vcpu(1))]);
 
         Assert.Empty(plan.Admitted);
-        Assert.Equal("waiting behind job job-1 (strict order)", plan.ReasonOf(2));
+        Assert.Equal("waiting for the jobs ahead of it (strict order)", plan.ReasonOf(2));
     }
 
     [Fact]
@@ -135,7 +135,7 @@ public sealed class AdmissionOrderTests
         var plan = Plan([Host("h1", ("VCPU", 8))], jobs, policies);
 
         Assert.Equal([3L], plan.AdmittedIds());
-        Assert.Equal("waiting behind job job-1 (head waited past the backfill bound)", plan.ReasonOf(2));
+        Assert.Equal("waiting for the jobs ahead of it (the queue's head has waited past the backfill bound)", plan.ReasonOf(2));
     }
 
     [Fact]
@@ -184,6 +184,6 @@ public sealed class AdmissionOrderTests
         var plan = Plan([Host("h1", ("VCPU", 8))], jobs, policies);
 
         Assert.Equal([4L], plan.AdmittedIds());
-        Assert.Equal("waiting behind job job-1 (head waited past the backfill bound)", plan.ReasonOf(3));
+        Assert.Equal("waiting for the jobs ahead of it (the queue's head has waited past the backfill bound)", plan.ReasonOf(3));
     }
 }

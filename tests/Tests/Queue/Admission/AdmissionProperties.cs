@@ -91,7 +91,7 @@ public sealed class AdmissionProperties
             var head = waiting.MinBy(OrderOf)!;
             Assert.DoesNotContain(plan.Admitted, a => a.Job.Type == type && OrderOf(a.Job).CompareTo(OrderOf(head)) > 0);
             foreach (var behind in plan.Waiting.Where(w => w.Job.Type == type && w.Job != head))
-                Assert.Equal($"waiting behind job {head.RequestId} (strict order)", behind.Reason);
+                Assert.Equal($"waiting for the jobs ahead of it (strict order)", behind.Reason);
         }
     });
 
@@ -107,11 +107,11 @@ public sealed class AdmissionProperties
             if (Now - head.QueuedSince <= s.PolicyOf(type).BackfillMaxHeadWait)
             {
                 // Every job of the type was tried on its own merits.
-                Assert.DoesNotContain(behind, w => w.Reason.StartsWith("waiting behind job ", StringComparison.Ordinal));
+                Assert.DoesNotContain(behind, w => w.Reason.StartsWith("waiting for the jobs ahead of it", StringComparison.Ordinal));
                 continue;
             }
             Assert.DoesNotContain(plan.Admitted, a => a.Job.Type == type && OrderOf(a.Job).CompareTo(OrderOf(head)) > 0);
-            Assert.All(behind, w => Assert.Equal($"waiting behind job {head.RequestId} (head waited past the backfill bound)", w.Reason));
+            Assert.All(behind, w => Assert.Equal($"waiting for the jobs ahead of it (the queue's head has waited past the backfill bound)", w.Reason));
         }
     });
 
@@ -161,7 +161,7 @@ public sealed class AdmissionProperties
         // What is free at the end is at most what any waiting job saw, so a job that waited for lack of room must
         // still lack it. Checked for jobs whose instances are alike, where fitting is exactly known.
         var after = Oracle.After(s.Hosts, plan);
-        foreach (var w in plan.Waiting.Where(w => !w.Reason.StartsWith("waiting behind job ", StringComparison.Ordinal)))
+        foreach (var w in plan.Waiting.Where(w => !w.Reason.StartsWith("waiting for the jobs ahead of it", StringComparison.Ordinal)))
         {
             if (w.Job.Instances.Distinct().Count() != 1)
                 continue;

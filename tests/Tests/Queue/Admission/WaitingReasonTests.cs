@@ -115,8 +115,8 @@ public sealed class WaitingReasonTests
 
         var plan = Plan(TwoHosts(), jobs, policies);
 
-        Assert.Equal("waiting behind job nightly-etl (strict order)", plan.ReasonOf(3));
-        Assert.Equal("waiting behind job frontend (head waited past the backfill bound)", plan.ReasonOf(4));
+        Assert.Equal("waiting for the jobs ahead of it (strict order)", plan.ReasonOf(3));
+        Assert.Equal("waiting for the jobs ahead of it (the queue's head has waited past the backfill bound)", plan.ReasonOf(4));
     }
 
     [Fact]
@@ -125,6 +125,6 @@ public sealed class WaitingReasonTests
         var plan = Plan(TwoHosts(), [Job(1, "batch", Vcpu(99)), Job(2, "batch", Vcpu(99))]);
 
         Assert.Equal("needs VCPU 99 on one host; largest free is 8", plan.ReasonOf(1));
-        Assert.Equal("waiting behind job job-1 (strict order)", plan.ReasonOf(2));
+        Assert.Equal("waiting for the jobs ahead of it (strict order)", plan.ReasonOf(2));
     }
 }

@@ -112,7 +112,7 @@ public sealed class AdmissionFlowTests
         Assert.Equal("queued", big.GetProperty("Status").GetString());
         Assert.Equal("needs VCPU 16 on one host; largest free is 8", big.GetProperty("Reason").GetString());
         Assert.Equal(0, big.GetProperty("Position").GetInt64());
-        Assert.Equal("waiting behind job big (strict order)", bigger.GetProperty("Reason").GetString());
+        Assert.Equal("waiting for the jobs ahead of it (strict order)", bigger.GetProperty("Reason").GetString());
         Assert.Equal(1, bigger.GetProperty("Position").GetInt64());
         Assert.False(big.GetProperty("Instances")[0].TryGetProperty("Host", out _));
         Assert.Empty((await service.Admin.Allocations(Server(big))).GetProperty("allocations").EnumerateObject());

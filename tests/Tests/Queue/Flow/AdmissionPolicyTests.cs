@@ -26,7 +26,7 @@ public sealed class AdmissionPolicyTests
         await service.Member.WaitForStatus("kube", "elsewhere", "running");
         var small = await service.Member.WaitForReason("vm", "small");
         Assert.Equal("queued", small.GetProperty("Status").GetString());
-        Assert.Equal("waiting behind job big (strict order)", small.GetProperty("Reason").GetString());
+        Assert.Equal("waiting for the jobs ahead of it (strict order)", small.GetProperty("Reason").GetString());
         Assert.Equal(1, small.GetProperty("Position").GetInt64());
         Assert.Equal(["/jobs/elsewhere"], (await Received(receiver, 1)).Select(r => r.Path).ToList());
     }
@@ -162,7 +162,7 @@ public sealed class AdmissionPolicyTests
 
         var small = await service.Member.WaitForReason("batch", "small");
         Assert.Equal("queued", small.GetProperty("Status").GetString());
-        Assert.Equal("waiting behind job big (head waited past the backfill bound)", small.GetProperty("Reason").GetString());
+        Assert.Equal("waiting for the jobs ahead of it (the queue's head has waited past the backfill bound)", small.GetProperty("Reason").GetString());
     }
 
     [Theory]
