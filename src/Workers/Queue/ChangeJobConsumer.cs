@@ -32,7 +32,10 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
 
     async Task<(QueueProblem?, List<Guid>)> Change(ChangeJob command, CancellationToken ct)
     {
-        await QueueLocks.LockType(db, command.Type, ct);
+        // Moves that read the type's order (front, back, after, before) are serialised per type; a plain priority or
+        // a status change touches one row, which its status token already guards.
+        if (command.Position is not null || command.After is not null || command.Before is not null)
+            await QueueLocks.LockType(db, command.Type, ct);
         var job = await JobViews.Find(db, command.Type, command.RequestId, command.OwnerScope, withDeleted: false, ct);
         if (job is null)
             return (QueueProblem.NotFound(command.Type, command.RequestId), []);
