@@ -73,7 +73,7 @@ public sealed class AdmissionPass(
         var planned = Stopwatch.GetTimestamp();
 
         var reasons = plan.Waiting.ToDictionary(w => w.Job.Id, w => w.Reason);
-        var (admitted, stale) = await Claim(plan.Admitted, queued, reasons, ct);
+        var (admitted, stale) = await Claim(plan.Admitted, queued, reasons, now.UtcDateTime, ct);
         var claimed = Stopwatch.GetTimestamp();
         var deliveries = admitted.Count == 0 ? [] : await MarkRunning(admitted, queued, options, now, ct);
         var marked = Stopwatch.GetTimestamp();
@@ -93,7 +93,7 @@ public sealed class AdmissionPass(
 
     /// <summary>Claims the planned jobs in plan order; a refused claim leaves its job queued and stops its type for this pass.</summary>
     async Task<(List<AdmittedJob> Admitted, bool Stale)> Claim(
-        IReadOnlyList<AdmittedJob> planned, Dictionary<long, Queued> queued, Dictionary<long, string> reasons, CancellationToken ct)
+        IReadOnlyList<AdmittedJob> planned, Dictionary<long, Queued> queued, Dictionary<long, string> reasons, DateTime now, CancellationToken ct)
     {
         if (planned.Count == 0)
             return ([], false);
@@ -120,7 +120,10 @@ public sealed class AdmissionPass(
             }
             admitted.Add(job);
         }
-        await writer.Write(snapshot, ct);
+        if (db.Database.IsNpgsql())
+            await AdmissionWrites.Claims(db, snapshot, now, ct);
+        else
+            await writer.Write(snapshot, ct);
         return (admitted, stopped.Count > 0);
     }
 
@@ -139,34 +142,53 @@ public sealed class AdmissionPass(
     async Task<List<Guid>> MarkRunning(List<AdmittedJob> admitted, Dictionary<long, Queued> queued, QueueOptions options, DateTimeOffset now, CancellationToken ct)
     {
         var at = now.UtcDateTime;
+        var bulk = db.Database.IsNpgsql();
         var jobIds = admitted.Select(a => a.Job.Id).ToList();
-        // Tracked, so the final SaveChanges writes them with everything else; the status is a concurrency token, so a
-        // job finished or deleted since it was read fails the whole pass, which then plans again.
-        var jobs = await db.Jobs.Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
-        var instances = (await db.JobInstances.Where(i => jobIds.Contains(i.JobId)).ToListAsync(ct)).ToDictionary(i => i.ServerUuid);
+        var jobs = await db.Jobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
+        // Conditional on the status read by the plan: a job finished or deleted meanwhile fails the pass, which plans again.
+        foreach (var type in admitted.GroupBy(a => a.Job.Type))
+        {
+            var ids = type.Select(a => a.Job.Id).ToList();
+            var expires = options.For(type.Key).MaxRunTime is { } limit ? at + limit : (DateTime?)null;
+            var moved = await db.Jobs.Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Queued).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Running).SetProperty(j => j.AdmittedAt, at).SetProperty(j => j.UpdatedAt, at)
+                .SetProperty(j => j.ExpiresAt, expires).SetProperty(j => j.Reason, (string?)null), ct);
+            if (moved != ids.Count)
+                throw new QueueMoved();
+        }
+        var instances = bulk
+            ? await db.JobInstances.AsNoTracking().Where(i => jobIds.Contains(i.JobId)).ToDictionaryAsync(i => i.ServerUuid, ct)
+            : await db.JobInstances.Where(i => jobIds.Contains(i.JobId)).ToDictionaryAsync(i => i.ServerUuid, ct);
+
         var leaseUntil = at + CallbackDispatcher.Lease(callbackOptions.Value);
-        var deliveries = new List<Guid>(admitted.Count);
+        var deliveries = new List<CallbackDeliveryRecord>(admitted.Count);
+        var landed = new List<JobInstanceRecord>();
         foreach (var job in admitted)
         {
-            if (!jobs.TryGetValue(job.Job.Id, out var record) || record.Status != JobStatus.Queued)
-                throw new QueueMoved();
-            (record.Status, record.AdmittedAt, record.UpdatedAt, record.Reason) = (JobStatus.Running, at, at, null);
-            record.ExpiresAt = options.For(record.Type).MaxRunTime is { } limit ? at + limit : null;
-            var landed = new List<JobInstanceRecord>(job.Instances.Count);
+            var record = jobs[job.Job.Id];
+            var own = new List<JobInstanceRecord>(job.Instances.Count);
             foreach (var (server, candidate) in queued[job.Job.Id].Servers.Zip(job.Instances))
             {
                 var instance = instances[server];
                 (instance.Host, instance.ProviderUuid) = (candidate.HostName, candidate.HostUuid);
-                landed.Add(instance);
+                own.Add(instance);
             }
-            var view = new JobView(record.Id, record.CreatedAt, record.UpdatedAt, record.DeletedAt, record.RequestId, record.Type, record.OwnerId,
-                record.Data, record.Callback, record.Priority, record.Status, null, null, landed.Select(JobInstances.View).ToList(), record.AdmittedAt, null);
-            var delivery = Deliveries.New(record.Id, Deliveries.Admitted, JobJson.CallbackBody(Deliveries.Admitted, view), at,
-                claimedBy: worker.Name, claimedUntil: leaseUntil);
-            db.CallbackDeliveries.Add(delivery);
-            deliveries.Add(delivery.Id);
+            landed.AddRange(own);
+            var view = new JobView(record.Id, record.CreatedAt, at, record.DeletedAt, record.RequestId, record.Type, record.OwnerId,
+                record.Data, record.Callback, record.Priority, JobStatus.Running, null, null, own.Select(JobInstances.View).ToList(), at, null);
+            deliveries.Add(Deliveries.New(record.Id, Deliveries.Admitted, JobJson.CallbackBody(Deliveries.Admitted, view), at,
+                claimedBy: worker.Name, claimedUntil: leaseUntil));
         }
-        return deliveries;
+        if (bulk)
+        {
+            await AdmissionWrites.Hosts(db, landed, ct);
+            await AdmissionWrites.Deliveries(db, deliveries, ct);
+        }
+        else
+        {
+            db.CallbackDeliveries.AddRange(deliveries);
+        }
+        return deliveries.Select(d => d.Id).ToList();
     }
 
     /// <summary>
