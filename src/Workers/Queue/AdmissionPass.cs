@@ -98,7 +98,9 @@ public sealed class AdmissionPass(
         if (planned.Count == 0)
             return ([], false);
         var commands = planned.Select(p => ClaimCommand(p, queued[p.Job.Id])).ToList();
+        var loadStarted = Stopwatch.GetTimestamp();
         var snapshot = await writer.Load(commands, [], ct);
+        logger.LogDebug("Claim snapshot of {Jobs} jobs loaded in {LoadMs:0.0} ms", planned.Count, Stopwatch.GetElapsedTime(loadStarted).TotalMilliseconds);
         var stopped = new HashSet<string>(StringComparer.Ordinal);
         var admitted = new List<AdmittedJob>();
         foreach (var (job, command) in planned.Zip(commands))
