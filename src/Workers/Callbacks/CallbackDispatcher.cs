@@ -30,34 +30,46 @@ public sealed class CallbackDispatcher(
     const int Concurrency = 64;
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
-    readonly Channel<Guid> ready = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Channel<Due> ready = Channel.CreateUnbounded<Due>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Channel<(Guid Id, CallbackAttempt Attempt)> outcomes =
+        Channel.CreateUnbounded<(Guid, CallbackAttempt)>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>A delivery this worker holds; its URL and body when the caller has them (no need to read them back).</summary>
+    public sealed record Due(Guid Id, string? Url = null, string? Body = null);
+
+    /// <summary>Outcomes recorded in one transaction at most.</summary>
+    const int RecordBatch = 256;
     readonly SemaphoreSlim slots = new(Concurrency, Concurrency);
 
     /// <summary>How long a claim on a delivery lasts: one attempt's timeout and a margin to record it.</summary>
     public static TimeSpan Lease(CallbackOptions options) => options.Timeout + TimeSpan.FromSeconds(5);
 
     /// <summary>Deliveries this worker has claimed and committed: send them now.</summary>
-    public void SendNow(IEnumerable<Guid> deliveries)
+    public void SendNow(IEnumerable<Guid> deliveries) => SendNow(deliveries.Select(id => new Due(id)));
+
+    /// <summary>Deliveries this worker has claimed and committed, with their URLs and bodies: send them now.</summary>
+    public void SendNow(IEnumerable<Due> deliveries)
     {
-        foreach (var id in deliveries)
-            ready.Writer.TryWrite(id);
+        foreach (var due in deliveries)
+            ready.Writer.TryWrite(due);
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Send(stoppingToken), Poll(stoppingToken));
+        Task.WhenAll(Send(stoppingToken), Poll(stoppingToken), Record(stoppingToken));
 
     async Task Send(CancellationToken ct)
     {
         try
         {
-            await foreach (var id in ready.Reader.ReadAllAsync(ct))
+            await foreach (var due in ready.Reader.ReadAllAsync(ct))
             {
                 await slots.WaitAsync(ct);
+                var id = due.Id;
                 _ = Task.Run(async () =>
                 {
                     try
                     {
-                        await Attempt(id, ct);
+                        await Attempt(due, ct);
                     }
                     catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                     {
@@ -123,32 +135,99 @@ public sealed class CallbackDispatcher(
         return claimed;
     }
 
-    /// <summary>One attempt of a delivery this worker holds, and its record.</summary>
-    async Task Attempt(Guid id, CancellationToken ct)
+    /// <summary>One attempt of a delivery this worker holds; its outcome goes to <see cref="Record(CancellationToken)"/>.</summary>
+    async Task Attempt(Due due, CancellationToken ct)
+    {
+        var (url, body) = (due.Url, due.Body);
+        if (url is null || body is null)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ServiceDb>();
+            var delivery = await db.CallbackDeliveries.AsNoTracking().SingleOrDefaultAsync(d => d.Id == due.Id, ct);
+            if (delivery is null || delivery.State != DeliveryState.Pending || delivery.ClaimedBy != worker.Name)
+                return;
+            url = await db.Jobs.Where(j => j.Id == delivery.JobId).Select(j => j.Callback).SingleAsync(ct);
+            body = delivery.Body;
+        }
+        var attempt = await sender.SendAsync(new Uri(url), due.Id.ToString(), Encoding.UTF8.GetBytes(body), ct);
+        outcomes.Writer.TryWrite((due.Id, attempt));
+    }
+
+    /// <summary>
+    /// Records attempts' outcomes as they come, all that are waiting (up to <see cref="RecordBatch"/>) in one
+    /// transaction: at hundreds of callbacks a second, one commit each would be most of the database's work.
+    /// </summary>
+    async Task Record(CancellationToken ct)
+    {
+        var batch = new List<(Guid Id, CallbackAttempt Attempt)>(RecordBatch);
+        try
+        {
+            while (await outcomes.Reader.WaitToReadAsync(ct))
+            {
+                batch.Clear();
+                while (batch.Count < RecordBatch && outcomes.Reader.TryRead(out var outcome))
+                    batch.Add(outcome);
+                try
+                {
+                    if (await RecordAll(batch, ct) is false && batch.Count > 1)
+                        // One row changed under the batch (taken over, or its job finished): the others are recorded alone.
+                        foreach (var outcome in batch)
+                            await RecordAll([outcome], ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // The rows keep their deliveries: when the leases end, they are attempted again.
+                    logger.LogWarning(e, "Recording {Count} callback attempts failed", batch.Count);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Stores the attempts and what comes next for each; false when a row changed under the batch (nothing stored).</summary>
+    async Task<bool> RecordAll(IReadOnlyList<(Guid Id, CallbackAttempt Attempt)> batch, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ServiceDb>();
-        var delivery = await db.CallbackDeliveries.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, ct);
-        if (delivery is null || delivery.State != DeliveryState.Pending || delivery.ClaimedBy != worker.Name)
-            return;
-        var url = await db.Jobs.Where(j => j.Id == delivery.JobId).Select(j => j.Callback).SingleAsync(ct);
-        var attempt = await sender.SendAsync(new Uri(url), id.ToString(), Encoding.UTF8.GetBytes(delivery.Body), ct);
-        if (await Record(db, id, attempt, ct))
-            admission.Wake();
-    }
-
-    /// <summary>Stores the attempt and what comes next; true when the job was released (its capacity is free).</summary>
-    async Task<bool> Record(ServiceDb db, Guid id, CallbackAttempt attempt, CancellationToken ct)
-    {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        var delivery = await db.CallbackDeliveries.SingleAsync(d => d.Id == id, ct);
-        if (delivery.State != DeliveryState.Pending || delivery.ClaimedBy != worker.Name)
+        var ids = batch.Select(b => b.Id).ToList();
+        var rows = await db.CallbackDeliveries.Where(d => ids.Contains(d.Id)).ToDictionaryAsync(d => d.Id, ct);
+        var released = false;
+        foreach (var (id, attempt) in batch)
         {
-            // The lease ran out and another worker took the delivery over: its attempts are the record.
-            logger.LogInformation("Callback delivery {DeliveryId} was taken over before its attempt was recorded", id);
+            if (!rows.TryGetValue(id, out var delivery) || delivery.State != DeliveryState.Pending || delivery.ClaimedBy != worker.Name)
+            {
+                // The lease ran out and another worker took the delivery over: its attempts are the record.
+                logger.LogInformation("Callback delivery {DeliveryId} was taken over before its attempt was recorded", id);
+                continue;
+            }
+            Apply(delivery, attempt, now);
+            if (delivery.State == DeliveryState.Failed && options.Value.ReleaseOnFailure)
+                released |= await ReleaseJob(db, delivery.JobId, now, ct);
+            logger.LogInformation("Callback delivery {DeliveryId} attempt {Attempt}: {Outcome} {Error}",
+                id, delivery.Attempts, delivery.State, attempt.Error ?? $"HTTP {attempt.Status}");
+        }
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            logger.LogInformation("A callback delivery or its job changed while {Count} attempts were recorded", batch.Count);
             return false;
         }
+        await transaction.CommitAsync(ct);
+        if (released)
+            admission.Wake();
+        return true;
+    }
+
+    /// <summary>One attempt on its delivery's row: counts, history, and the next state (delivered, due again, failed).</summary>
+    void Apply(CallbackDeliveryRecord delivery, CallbackAttempt attempt, DateTime now)
+    {
         delivery.Attempts++;
         delivery.FirstAttemptAt ??= attempt.At.UtcDateTime;
         delivery.LastError = attempt.Error;
@@ -169,21 +248,6 @@ public sealed class CallbackDispatcher(
                 delivery.State = DeliveryState.Failed;
                 break;
         }
-        var released = delivery.State == DeliveryState.Failed && options.Value.ReleaseOnFailure && await ReleaseJob(db, delivery.JobId, now, ct);
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // Taken over, or the job finished meanwhile: the row stays due and the next holder attempts it again.
-            logger.LogInformation("Callback delivery {DeliveryId} changed while its attempt was recorded; it will be attempted again", id);
-            return false;
-        }
-        await transaction.CommitAsync(ct);
-        logger.LogInformation("Callback delivery {DeliveryId} attempt {Attempt}: {Outcome} {Error}",
-            id, delivery.Attempts, delivery.State, attempt.Error ?? $"HTTP {attempt.Status}");
-        return released;
     }
 
     /// <summary>The <c>release</c> failure policy: a running job whose callback finally failed gives its resources back.</summary>

@@ -54,7 +54,7 @@ public sealed class AdmissionPass(
         }
     }
 
-    async Task<(List<Guid> Deliveries, bool Stale)> Pass(CancellationToken ct)
+    async Task<(List<CallbackDispatcher.Due> Deliveries, bool Stale)> Pass(CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -141,7 +141,7 @@ public sealed class AdmissionPass(
     }
 
     /// <summary>Admitted jobs become running, their instances get hosts, and each gets a delivery this worker sends.</summary>
-    async Task<List<Guid>> MarkRunning(List<AdmittedJob> admitted, Dictionary<long, Queued> queued, QueueOptions options, DateTimeOffset now, CancellationToken ct)
+    async Task<List<CallbackDispatcher.Due>> MarkRunning(List<AdmittedJob> admitted, Dictionary<long, Queued> queued, QueueOptions options, DateTimeOffset now, CancellationToken ct)
     {
         var at = now.UtcDateTime;
         var bulk = db.Database.IsNpgsql();
@@ -190,7 +190,7 @@ public sealed class AdmissionPass(
         {
             db.CallbackDeliveries.AddRange(deliveries);
         }
-        return deliveries.Select(d => d.Id).ToList();
+        return deliveries.Select(d => new CallbackDispatcher.Due(d.Id, jobs[d.JobId].Callback, d.Body)).ToList();
     }
 
     /// <summary>
