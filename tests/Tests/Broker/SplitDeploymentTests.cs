@@ -17,6 +17,8 @@ public sealed class SplitDeploymentTests
         var debug = new Dictionary<string, string> { ["Serilog__MinimumLevel__Override__Workers"] = "Debug" };
         var workers = new[] { deployment.StartWorker(debug), deployment.StartWorker(debug) };
         await deployment.StartApi();
+        // Ready means one worker answers; both must be consuming before the burst, or one may take all of it.
+        await Task.WhenAll(workers.Select(w => w.WaitForOutput("Bus started", TimeSpan.FromSeconds(120))));
 
         var uuids = Enumerable.Range(0, 20).Select(_ => Guid.NewGuid()).ToList();
         var created = await Task.WhenAll(uuids.Select((uuid, i) => deployment.CreateProvider($"split-{i}", uuid)));
