@@ -14,7 +14,12 @@ public sealed class SplitDeploymentTests
     public async Task Commands_and_queries_through_the_Api_are_answered_by_competing_worker_processes()
     {
         await using var deployment = await SplitDeployment.Create("split");
-        var debug = new Dictionary<string, string> { ["Serilog__MinimumLevel__Override__Workers"] = "Debug" };
+        var debug = new Dictionary<string, string>
+        {
+            ["Serilog__MinimumLevel__Override__Workers"] = "Debug",
+            // MassTransit's information lines say when a worker's bus has started.
+            ["Serilog__MinimumLevel__Override__MassTransit"] = "Information",
+        };
         var workers = new[] { deployment.StartWorker(debug), deployment.StartWorker(debug) };
         await deployment.StartApi();
         // Ready means one worker answers; both must be consuming before the burst, or one may take all of it.
