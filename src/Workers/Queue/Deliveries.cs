@@ -13,12 +13,12 @@ public static class Deliveries
     public const int HistoryLength = 10;
 
     /// <param name="claimedBy">The worker that sends it right after its transaction commits; null: whoever polls first.</param>
-    public static CallbackDeliveryRecord New(long jobId, string @event, byte[] body, DateTime now, string? claimedBy, DateTime? claimedUntil) => new()
+    public static CallbackDeliveryRecord New(long jobId, string @event, string body, DateTime now, string? claimedBy, DateTime? claimedUntil) => new()
     {
         Id = Guid.NewGuid(),
         JobId = jobId,
         Event = @event,
-        Body = System.Text.Encoding.UTF8.GetString(body),
+        Body = body,
         State = DeliveryState.Pending,
         CreatedAt = now,
         NextAttemptAt = now,

@@ -93,8 +93,8 @@ public static class JobJson
         json.WriteEndObject();
     }
 
-    /// <summary>A callback's body: <c>{"event": ..., "data": &lt;the job&gt;}</c>, as UTF-8 bytes.</summary>
-    public static byte[] CallbackBody(string @event, JobView job)
+    /// <summary>A callback's body: <c>{"event": ..., "data": &lt;the job&gt;}</c>, the text stored on its delivery and sent as UTF-8.</summary>
+    public static string CallbackBody(string @event, JobView job)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
@@ -105,7 +105,7 @@ public static class JobJson
             Write(json, job);
             json.WriteEndObject();
         }
-        return buffer.ToArray();
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     static void WriteTimestamp(Utf8JsonWriter json, string name, DateTime? value)

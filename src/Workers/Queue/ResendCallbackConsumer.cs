@@ -30,7 +30,7 @@ public sealed class ResendCallbackConsumer(
                 return new JobChangeResult(new QueueProblem(409, "invalid_transition",
                     $"job '{job.RequestId}' is {job.Status} and has had no callback yet"));
             var now = clock.GetUtcNow().UtcDateTime;
-            var delivery = Deliveries.New(job.Id, last.Event, System.Text.Encoding.UTF8.GetBytes(last.Body), now,
+            var delivery = Deliveries.New(job.Id, last.Event, last.Body, now,
                 worker.Name, now + CallbackDispatcher.Lease(options.Value));
             db.CallbackDeliveries.Add(delivery);
             await db.SaveChangesAsync(ct);
