@@ -55,7 +55,7 @@ check_idle() { # TARGET
 # Expects PSQL, PG_PORT, RABBIT_PORT, WORKERS, TEST_RABBITMQ_MANAGEMENT; more environment in OURS_ENV (an array).
 # Sets OURS_PIDS (workers first, the Api last). Returns non-zero (and sets FAILED) when the service is not ready.
 start_ours() { # DIR PORT DB VHOST
-    local dir=$1 port=$2 db=$3 vhost=$4 i pid rel=net10.0
+    local dir=$1 port=$2 db=$3 vhost=$4 i pid rel=net10.0 more
     "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" ||
         { log "ours: could not create the database"; FAILED=1; return 1; }
     # A vhost of its own on the broker (guest may use it).
@@ -75,6 +75,9 @@ start_ours() { # DIR PORT DB VHOST
         Logging__Json=true
         "${OURS_ENV[@]}"
     )
+    # BENCH_OURS_ENV: more settings for our processes, space-separated NAME=VALUE (log levels, say).
+    read -r -a more <<<"${BENCH_OURS_ENV:-}"
+    env+=("${more[@]}")
     OURS_PIDS=()
     log "ours: starting $WORKERS Workers and the Api on :$port"
     for i in $(seq 1 "$WORKERS"); do

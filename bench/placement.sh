@@ -14,6 +14,7 @@
 # - The peer runs first and is stopped before ours starts: the two never share the machine's CPUs.
 # - Workloads (bench/LoadGen): setup (N providers with inventories, always), then the chosen ones among
 #   alloc-writes, contended-claims, reshaper, with the same parameters on both.
+# - BENCH_OURS_ENV (environment): more settings for our processes, space-separated NAME=VALUE (log levels).
 # - Prints the table and writes it to bench/results/placement-<UTC timestamp>.md (indexed in
 #   bench/results/README.md). Logs and raw JSON stay in a work folder, kept with --keep or on failure.
 set -uo pipefail
@@ -28,7 +29,7 @@ PROVIDERS=1000 CLIENTS=16 DURATION=20 WARMUP=3 ONLY=both ITERATIONS=100 CLAIM_CL
 UWSGI_PROCESSES=4 WORKERS=2 KEEP=0
 WORKLOADS=alloc-writes,contended-claims,reshaper
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --providers) PROVIDERS=${2:?}; shift 2 ;;
@@ -194,7 +195,7 @@ COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
     echo
     echo "- PostgreSQL $PG_VERSION, one private server for both ($PG_SETTINGS); RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null) (ours only)"
     echo "- peer: OpenStack Placement $(dpkg-query -W -f '${Version}' python3-placement 2>/dev/null) (Debian python3-placement) under uwsgi $(uwsgi --version 2>/dev/null), $UWSGI_PROCESSES processes x 1 thread, HTTP router with keep-alive, served at /, database placement_bench"
-    echo "- ours: $WORKERS Workers processes + 1 Api process (Release, \`dotnet <dll>\`, Production, JSON logs), RabbitMQ vhost bench, database admission_bench, served under /placement"
+    echo "- ours: $WORKERS Workers processes + 1 Api process (Release, \`dotnet <dll>\`, Production, JSON logs${BENCH_OURS_ENV:+, with $BENCH_OURS_ENV}), RabbitMQ vhost bench, database admission_bench, served under /placement"
     echo "- load: bench/LoadGen (HttpClient, SocketsHttpHandler, MaxConnectionsPerServer = clients, keep-alive), microversion 1.39, X-Auth-Token admin"
     echo "- configuration: providers $PROVIDERS; clients $CLIENTS (setup, alloc-writes); alloc-writes $DURATION s after a $WARMUP s warm-up; contended-claims $CLAIM_CLIENTS clients on VCPU 200; reshaper $ITERATIONS iterations, sequential; workloads setup,$WORKLOADS; targets ${TARGETS[*]:-none} (peer first, stopped before ours starts); whole run ${ELAPSED} s"
     [ -n "$OURS_NOTE" ] && echo "- **$OURS_NOTE**"

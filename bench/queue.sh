@@ -9,6 +9,7 @@
 # second (latency without overload), the rest as fast as C clients can (throughput). For each admitted job:
 # latency = its callback's arrival - the start of the request that freed its host. Prints the figures and writes
 # bench/results/queue-<UTC timestamp>.md (indexed in bench/results/README.md).
+# BENCH_OURS_ENV (environment): more settings for our processes, space-separated NAME=VALUE (log levels).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,7 +19,7 @@ COMMAND_LINE=bench/queue.sh
 [ $# -gt 0 ] && COMMAND_LINE+=$(printf ' %q' "$@")
 
 HOSTS=1000 JOBS=10000 CLIENTS=16 PACED=200 RATE=50 WORKERS=2 KEEP=0
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --hosts) HOSTS=${2:?}; shift 2 ;;
@@ -102,7 +103,7 @@ COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
     echo "- commit: $COMMIT"
     echo "- machine: $(machine); CPUs busy in the 3 s before the start (others' load): ${BUSY_NOTES[*]}"
     echo "- PostgreSQL $PG_VERSION ($PG_SETTINGS); RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null), quorum queues, publisher confirms"
-    echo "- ours: $WORKERS Workers processes + 1 Api process (Release, Production, JSON logs); load and receiver: bench/QueueBench, $CLIENTS clients, on the same machine"
+    echo "- ours: $WORKERS Workers processes + 1 Api process (Release, Production, JSON logs${BENCH_OURS_ENV:+, with $BENCH_OURS_ENV}); load and receiver: bench/QueueBench, $CLIENTS clients, on the same machine"
     echo "- workload: $HOSTS hosts (VCPU 16, MEMORY_MB 65536, DISK_GB 1000), each filled by one job; $JOBS queued jobs of VCPU 4 / 16384 MiB / 250 GiB (type vm, strict, spread); $PACED hosts freed at $RATE/s, then the rest by $CLIENTS clients at once; a host freed admits 4 jobs; whole run ${ELAPSED} s"
     echo "- resident memory at the end: ${MEMORY[*]}; logs: $ERRORS Error and $WARNINGS Warning lines"
     echo

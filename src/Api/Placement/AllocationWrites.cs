@@ -73,8 +73,11 @@ public sealed class AllocationWrites(IClientFactory clients, IOptions<ApiOptions
         try
         {
             using var deadline = new CancellationTokenSource(options.Value.RequestTimeout);
+            var sent = System.Diagnostics.Stopwatch.GetTimestamp();
             var response = await client.GetResponse<SetAllocationsBatchResult>(new SetAllocationsBatch(batch.Select(p => p.Item).ToList()), deadline.Token);
             var answers = response.Message.Items.ToDictionary(i => i.CommandId, i => i.Result);
+            logger.LogDebug("A batch of {Count} allocation writes answered in {RoundTripMs:0.0} ms", batch.Count,
+                System.Diagnostics.Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
             foreach (var pending in batch)
                 pending.Answer.TrySetResult(answers[pending.Item.CommandId]);
         }

@@ -23,13 +23,24 @@ public static class DatabaseRegistration
             if (options.IsSqlite)
                 db.UseSqlite(SqliteConnectionString(connectionString));
             else
-                db.UseNpgsql(connectionString ?? throw new InvalidOperationException(
-                    "ConnectionStrings:Database is required when Database:Provider is Postgres."));
+                db.UseNpgsql(PostgresConnectionString(connectionString ?? throw new InvalidOperationException(
+                    "ConnectionStrings:Database is required when Database:Provider is Postgres.")));
             // Migrations are hand-written and there is no model snapshot; a test guards that they match the model.
             db.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
         });
         builder.Services.AddHostedService<MigrateDatabase>();
         return builder;
+    }
+
+    static string PostgresConnectionString(string configured)
+    {
+        var postgres = new Npgsql.NpgsqlConnectionStringBuilder(configured);
+        // The hot paths run the same few statements thousands of times a second: prepared once per connection, the
+        // server skips parsing and planning them (a third of its time under allocation writes). A connection string
+        // that sets its own value keeps it.
+        if (!configured.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+            postgres.MaxAutoPrepare = 128;
+        return postgres.ToString();
     }
 
     static string SqliteConnectionString(string? configured)

@@ -13,9 +13,21 @@ namespace Workers.Placement;
 /// deadlock, and a hot provider cannot livelock. Capacity is checked with the providers locked, so nothing is ever
 /// overcommitted whatever the number of workers.
 /// </para>
+/// <para>
+/// On PostgreSQL the reads are one round trip and the writes another (<see cref="PostgresAllocationRows"/>); SQLite,
+/// the embedded default with one writer at a time, goes through EF statement by statement.
+/// </para>
 /// </summary>
 public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvider clock)
 {
+    /// <summary>The rows a snapshot is built from, as read under the locks.</summary>
+    public sealed record StoredRows(
+        List<ConsumerRecord> Consumers,
+        List<(Guid Consumer, Held Held)> Held,
+        List<(long Id, Guid Uuid, long Generation)> Providers,
+        List<(long Provider, int Class, Inventory Inventory)> Inventories,
+        List<(long Provider, int Class, long Used)> Used);
+
     readonly Dictionary<Guid, ConsumerRecord> stored = [];
 
     /// <param name="moreProviders">Providers to lock and load besides those the commands name (the reshaper's).</param>
@@ -33,13 +45,47 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
         foreach (var type in commands.Where(c => c.Typed).SelectMany(c => c.Consumers).Select(r => r.ConsumerType!).Distinct())
             snapshot.ConsumerTypes[type] = await ids.ConsumerType(db, type, ct);
 
-        // Consumers: lock (a no-op update), then read them with what they hold.
+        // Providers: those named (a client's spelling names one only in the canonical form), those held, and more.
         var uuids = requests.Select(r => r.ConsumerUuid).Distinct().Order().ToList();
-        var held = new List<(Guid Consumer, Held Held)>();
+        var named = requests.SelectMany(r => r.Allocations).Select(a => a.ProviderUuid)
+            .Where(s => Guid.TryParseExact(s, "D", out var g) && g.ToString() == s).Select(Guid.Parse)
+            .Concat(moreProviders).Distinct().ToList();
+        var rows = db.Database.IsNpgsql()
+            ? await PostgresAllocationRows.Read(db, uuids, named, ct)
+            : await Read(uuids, named, ct);
+
+        foreach (var record in rows.Consumers)
+            stored[record.Uuid] = record;
+        foreach (var uuid in uuids)
+        {
+            var record = stored.GetValueOrDefault(uuid);
+            snapshot.Consumers[uuid] = new Consumer(uuid)
+            {
+                Stored = record is not null, Exists = record is not null, Generation = record?.Generation ?? 0,
+                ProjectId = record?.ProjectId ?? 0, UserId = record?.UserId ?? 0, TypeId = record?.ConsumerTypeId,
+                Allocations = rows.Held.Where(h => h.Consumer == uuid).Select(h => h.Held).ToList(),
+            };
+        }
+        foreach (var p in rows.Providers)
+            snapshot.Providers[p.Uuid.ToString()] = new Provider(p.Id, p.Uuid, p.Generation,
+                rows.Inventories.Where(i => i.Provider == p.Id).ToDictionary(i => i.Class, i => i.Inventory),
+                rows.Used.Where(u => u.Provider == p.Id).ToDictionary(u => u.Class, u => u.Used));
+
+        var names = requests.SelectMany(r => r.Allocations).SelectMany(a => a.Resources).Select(r => r.ResourceClass)
+            .Concat(rows.Held.Select(h => h.Held.ClassName)).Concat(moreClasses ?? []);
+        foreach (var (name, id) in await ids.ResourceClasses(db, names, ct))
+            snapshot.ClassIds[name] = id;
+        return snapshot;
+    }
+
+    /// <summary>The portable reads: consumers locked (a no-op update) and read with what they hold, then providers.</summary>
+    async Task<StoredRows> Read(List<Guid> uuids, List<Guid> named, CancellationToken ct)
+    {
+        List<ConsumerRecord> consumers = [];
+        List<(Guid Consumer, Held Held)> held = [];
         if (await db.Consumers.Where(c => uuids.Contains(c.Uuid)).ExecuteUpdateAsync(s => s.SetProperty(c => c.Generation, c => c.Generation), ct) > 0)
         {
-            foreach (var record in await db.Consumers.Where(c => uuids.Contains(c.Uuid)).ToListAsync(ct))
-                stored[record.Uuid] = record;
+            consumers = await db.Consumers.Where(c => uuids.Contains(c.Uuid)).ToListAsync(ct);
             held = (await (from a in db.Allocations
                            join p in db.ResourceProviders on a.ResourceProviderId equals p.Id
                            join rc in db.ResourceClasses on a.ResourceClassId equals rc.Id
@@ -48,21 +94,8 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
                            select new { a.ConsumerUuid, p.Uuid, a.ResourceClassId, rc.Name, a.Used }).ToListAsync(ct))
                 .Select(h => (h.ConsumerUuid, new Held(h.Uuid, h.ResourceClassId, h.Name, h.Used))).ToList();
         }
-        foreach (var uuid in uuids)
-        {
-            var record = stored.GetValueOrDefault(uuid);
-            snapshot.Consumers[uuid] = new Consumer(uuid)
-            {
-                Stored = record is not null, Exists = record is not null, Generation = record?.Generation ?? 0,
-                ProjectId = record?.ProjectId ?? 0, UserId = record?.UserId ?? 0, TypeId = record?.ConsumerTypeId,
-                Allocations = held.Where(h => h.Consumer == uuid).Select(h => h.Held).ToList(),
-            };
-        }
 
-        // Providers: those named (a client's spelling names one only in the canonical form), those held, and more.
-        var named = requests.SelectMany(r => r.Allocations).Select(a => a.ProviderUuid)
-            .Where(s => Guid.TryParseExact(s, "D", out var g) && g.ToString() == s).Select(Guid.Parse);
-        var wanted = named.Concat(held.Select(h => h.Held.ProviderUuid)).Concat(moreProviders).Distinct().ToList();
+        var wanted = named.Concat(held.Select(h => h.Held.ProviderUuid)).Distinct().ToList();
         var providers = await db.ResourceProviders.Where(p => wanted.Contains(p.Uuid)).Select(p => new { p.Id, p.Uuid }).ToListAsync(ct);
         var providerIds = providers.Select(p => p.Id).Order().ToList();
         await ProviderLocks.Lock(db, providerIds, ct);
@@ -71,28 +104,27 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
         var used = await db.Allocations.Where(a => providerIds.Contains(a.ResourceProviderId))
             .GroupBy(a => new { a.ResourceProviderId, a.ResourceClassId })
             .Select(g => new { g.Key.ResourceProviderId, g.Key.ResourceClassId, Used = g.Sum(a => (long)a.Used) }).ToListAsync(ct);
-        foreach (var p in providers)
-            snapshot.Providers[p.Uuid.ToString()] = new Provider(p.Id, p.Uuid, generations[p.Id],
-                inventories.Where(i => i.ResourceProviderId == p.Id).ToDictionary(i => i.ResourceClassId, ToPlan),
-                used.Where(u => u.ResourceProviderId == p.Id).ToDictionary(u => u.ResourceClassId, u => u.Used));
-
-        var names = requests.SelectMany(r => r.Allocations).SelectMany(a => a.Resources).Select(r => r.ResourceClass)
-            .Concat(held.Select(h => h.Held.ClassName)).Concat(moreClasses ?? []);
-        foreach (var (name, id) in await ids.ResourceClasses(db, names, ct))
-            snapshot.ClassIds[name] = id;
-        return snapshot;
+        return new StoredRows(consumers, held,
+            providers.Select(p => (p.Id, p.Uuid, generations[p.Id])).ToList(),
+            inventories.Select(i => (i.ResourceProviderId, i.ResourceClassId, ToPlan(i))).ToList(),
+            used.Select(u => (u.ResourceProviderId, u.ResourceClassId, u.Used)).ToList());
     }
 
     public static Inventory ToPlan(InventoryRecord i) => new(i.Total, i.Reserved, i.MinUnit, i.MaxUnit, i.StepSize, i.AllocationRatio);
 
     /// <summary>
-    /// Stages what the accepted commands changed: old allocations of replaced consumers are deleted and provider
-    /// generations moved now; consumers and new allocations are written by the caller's next SaveChanges, with its
-    /// own rows (the inbox's), in one round trip.
+    /// Writes what the accepted commands changed: old allocations of replaced consumers deleted, provider generations
+    /// moved, consumers removed, updated or added, and their new allocations. On SQLite the consumers and allocations
+    /// are staged for the caller's next SaveChanges, which writes them with its own rows (the inbox's) in one go.
     /// </summary>
     public async Task Write(Snapshot snapshot, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        if (db.Database.IsNpgsql())
+        {
+            await PostgresAllocationRows.Write(db, snapshot, now, ct);
+            return;
+        }
         var replaced = snapshot.Consumers.Values.Where(c => c.Stored && c.AllocationsReplaced).Select(c => c.Uuid).ToList();
         if (replaced.Count > 0)
             await db.Allocations.Where(a => replaced.Contains(a.ConsumerUuid)).ExecuteDeleteAsync(ct);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Contracts.Placement;
 using MassTransit;
 
@@ -14,6 +15,8 @@ public sealed class SetAllocationsBatchConsumer(AllocationWriter writer, Inbox.I
     public async Task Consume(ConsumeContext<SetAllocationsBatch> context)
     {
         var items = context.Message.Items;
+        var started = Stopwatch.GetTimestamp();
+        var (loaded, planned) = (0L, 0L);
         var freed = new HashSet<Guid>();
         var answers = await inbox.ApplyMany(context, items.Select(i => i.CommandId).ToList(), async (pending, ct) =>
         {
@@ -21,6 +24,7 @@ public sealed class SetAllocationsBatchConsumer(AllocationWriter writer, Inbox.I
             var todo = items.Where(i => pending.Contains(i.CommandId)).ToList();
             var commands = todo.Select(i => PlannerCommand(i.Command)).ToList();
             var snapshot = await writer.Load(commands, [], ct);
+            loaded = Stopwatch.GetTimestamp();
             var results = new Dictionary<Guid, AllocationsResult>();
             foreach (var (item, command) in todo.Zip(commands))
             {
@@ -33,10 +37,18 @@ public sealed class SetAllocationsBatchConsumer(AllocationWriter writer, Inbox.I
                 results[item.CommandId] = new AllocationsResult(problem);
                 logger.LogDebug("Allocation write {CommandId}: {Outcome}", item.CommandId, problem?.Detail ?? "applied");
             }
+            planned = Stopwatch.GetTimestamp();
             await writer.Write(snapshot, ct);
             return results;
         });
+        var committed = Stopwatch.GetTimestamp();
         await context.RespondAsync(new SetAllocationsBatchResult(items.Select(i => new SetAllocationsBatchResult.Item(i.CommandId, answers[i.CommandId])).ToList()));
+        if (logger.IsEnabled(LogLevel.Debug) && planned > 0)
+            logger.LogDebug("Allocation batch of {Count}: sent {SentAgoMs:0.0} ms before its consumer started; load {LoadMs:0.0}, plan {PlanMs:0.0}, " +
+                "write and commit {CommitMs:0.0}, respond {RespondMs:0.0} ms", items.Count,
+                context.SentTime is { } sent ? (DateTime.UtcNow - sent).TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds : double.NaN,
+                Stopwatch.GetElapsedTime(started, loaded).TotalMilliseconds, Stopwatch.GetElapsedTime(loaded, planned).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(planned, committed).TotalMilliseconds, Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
         // Claims take capacity; only allocations that shrank or went free some, and wake admission.
         if (freed.Count > 0)
             await context.Publish(new CapacityFreed(freed.ToList(), "allocations reduced"));

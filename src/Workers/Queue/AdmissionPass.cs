@@ -74,7 +74,7 @@ public sealed class AdmissionPass(
         var planned = Stopwatch.GetTimestamp();
 
         var reasons = plan.Waiting.ToDictionary(w => w.Job.Id, w => w.Reason);
-        var (admitted, stale) = await Claim(plan.Admitted, queued, reasons, now.UtcDateTime, ct);
+        var (admitted, stale) = await Claim(plan.Admitted, queued, reasons, ct);
         var claimed = Stopwatch.GetTimestamp();
         var deliveries = admitted.Count == 0 ? [] : await MarkRunning(admitted, queued, options, now, ct);
         var marked = Stopwatch.GetTimestamp();
@@ -95,7 +95,7 @@ public sealed class AdmissionPass(
 
     /// <summary>Claims the planned jobs in plan order; a refused claim leaves its job queued and stops its type for this pass.</summary>
     async Task<(List<AdmittedJob> Admitted, bool Stale)> Claim(
-        IReadOnlyList<AdmittedJob> planned, Dictionary<long, Queued> queued, Dictionary<long, string> reasons, DateTime now, CancellationToken ct)
+        IReadOnlyList<AdmittedJob> planned, Dictionary<long, Queued> queued, Dictionary<long, string> reasons, CancellationToken ct)
     {
         if (planned.Count == 0)
             return ([], false);
@@ -124,10 +124,7 @@ public sealed class AdmissionPass(
             }
             admitted.Add(job);
         }
-        if (db.Database.IsNpgsql())
-            await AdmissionWrites.Claims(db, snapshot, now, ct);
-        else
-            await writer.Write(snapshot, ct);
+        await writer.Write(snapshot, ct);
         return (admitted, stopped.Count > 0);
     }
 

@@ -1,0 +1,160 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
+using Workers.Data;
+using static Workers.Placement.AllocationPlanner;
+
+namespace Workers.Placement;
+
+/// <summary>
+/// <see cref="AllocationWriter"/>'s rows on PostgreSQL: every read one batch (one round trip), every write another,
+/// arrays unnested into rows, whatever the number of consumers and providers. The statements' texts never vary, so
+/// each connection prepares them once. The rows and their meaning are exactly those of the portable path.
+/// </summary>
+public static class PostgresAllocationRows
+{
+    // Consumers first, then providers in id order: the same order as every other writer, so writers queue, never
+    // deadlock. FOR NO KEY UPDATE is the lock an UPDATE of the row takes (ProviderLocks, ProviderGenerations), and like
+    // it leaves foreign-key checks of inserted allocations alone. The providers are those named and those the locked
+    // consumers hold; the later statements run after the locks are granted, so they read what the lock holders last
+    // committed.
+    // The subquery runs once per statement (an ARRAY of ids), so each statement looks its rows up by index.
+    const string LockedProviders = """
+        ARRAY(SELECT id FROM resource_providers WHERE uuid = ANY($2)
+              UNION SELECT resource_provider_id FROM allocations WHERE consumer_uuid = ANY($1))
+        """;
+
+    static readonly string[] ReadStatements =
+    [
+        """
+        SELECT uuid, generation, project_id, user_id, consumer_type_id, created_at FROM consumers
+        WHERE uuid = ANY($1) ORDER BY uuid FOR NO KEY UPDATE
+        """,
+        """
+        SELECT a.consumer_uuid, p.uuid, a.resource_class_id, rc.name, a.used
+        FROM allocations a JOIN resource_providers p ON p.id = a.resource_provider_id JOIN resource_classes rc ON rc.id = a.resource_class_id
+        WHERE a.consumer_uuid = ANY($1) ORDER BY a.id
+        """,
+        $"""
+        SELECT id, uuid, generation FROM resource_providers WHERE id = ANY({LockedProviders}) ORDER BY id FOR NO KEY UPDATE
+        """,
+        $"""
+        SELECT resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio
+        FROM inventories WHERE resource_provider_id = ANY({LockedProviders})
+        """,
+        $"""
+        SELECT resource_provider_id, resource_class_id, sum(used)::bigint FROM allocations
+        WHERE resource_provider_id = ANY({LockedProviders}) GROUP BY resource_provider_id, resource_class_id
+        """,
+    ];
+
+    public static async Task<AllocationWriter.StoredRows> Read(ServiceDb db, List<Guid> consumers, List<Guid> providers, CancellationToken ct)
+    {
+        await using var batch = Batch(db);
+        foreach (var sql in ReadStatements)
+            batch.BatchCommands.Add(Command(sql, Uuids(consumers), Uuids(providers)));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+
+        var stored = new List<ConsumerRecord>();
+        while (await reader.ReadAsync(ct))
+            stored.Add(new ConsumerRecord
+            {
+                Uuid = reader.GetGuid(0), Generation = reader.GetInt64(1), ProjectId = reader.GetInt32(2), UserId = reader.GetInt32(3),
+                ConsumerTypeId = reader.IsDBNull(4) ? null : reader.GetInt32(4), CreatedAt = reader.GetDateTime(5),
+            });
+        await reader.NextResultAsync(ct);
+        var held = new List<(Guid, Held)>();
+        while (await reader.ReadAsync(ct))
+            held.Add((reader.GetGuid(0), new Held(reader.GetGuid(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt32(4))));
+        await reader.NextResultAsync(ct);
+        var locked = new List<(long, Guid, long)>();
+        while (await reader.ReadAsync(ct))
+            locked.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2)));
+        // A provider created between the lock and these reads is not in the snapshot: its rows are left out.
+        var lockedIds = locked.Select(p => p.Item1).ToHashSet();
+        await reader.NextResultAsync(ct);
+        var inventories = new List<(long, int, Inventory)>();
+        while (await reader.ReadAsync(ct))
+            if (lockedIds.Contains(reader.GetInt64(0)))
+                inventories.Add((reader.GetInt64(0), reader.GetInt32(1), new Inventory(reader.GetInt32(2), reader.GetInt32(3),
+                    reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetDouble(7))));
+        await reader.NextResultAsync(ct);
+        var used = new List<(long, int, long)>();
+        while (await reader.ReadAsync(ct))
+            if (lockedIds.Contains(reader.GetInt64(0)))
+                used.Add((reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2)));
+        return new AllocationWriter.StoredRows(stored, held, locked, inventories, used);
+    }
+
+    public static async Task Write(ServiceDb db, Snapshot snapshot, DateTime now, CancellationToken ct)
+    {
+        await using var batch = Batch(db);
+        var consumers = snapshot.Consumers.Values;
+        var replaced = consumers.Where(c => c.Stored && c.AllocationsReplaced).Select(c => c.Uuid).ToList();
+        if (replaced.Count > 0)
+            batch.BatchCommands.Add(Command("DELETE FROM allocations WHERE consumer_uuid = ANY($1)", Uuids(replaced)));
+
+        var bumped = snapshot.Providers.Values.Where(p => p.Bumps > 0).DistinctBy(p => p.Id).ToList();
+        if (bumped.Count > 0)
+            batch.BatchCommands.Add(Command("""
+                UPDATE resource_providers SET generation = resource_providers.generation + v.n
+                FROM unnest($1::bigint[], $2::integer[]) AS v(id, n) WHERE resource_providers.id = v.id
+                """, Array(bumped.Select(p => p.Id)), Array(bumped.Select(p => p.Bumps))));
+
+        var changed = consumers.Where(c => c.Changed).ToList();
+        var removed = changed.Where(c => c.Stored && !c.Exists).Select(c => c.Uuid).ToList();
+        if (removed.Count > 0)
+            batch.BatchCommands.Add(Command("DELETE FROM consumers WHERE uuid = ANY($1)", Uuids(removed)));
+        var updated = changed.Where(c => c.Stored && c.Exists).ToList();
+        if (updated.Count > 0)
+            batch.BatchCommands.Add(Command("""
+                UPDATE consumers SET generation = v.g, project_id = v.p, user_id = v.u, consumer_type_id = NULLIF(v.t, 0), updated_at = $6
+                FROM unnest($1::uuid[], $2::bigint[], $3::integer[], $4::integer[], $5::integer[]) AS v(c, g, p, u, t)
+                WHERE consumers.uuid = v.c
+                """, Uuids(updated.Select(c => c.Uuid)), Array(updated.Select(c => c.Generation)), Array(updated.Select(c => c.ProjectId)),
+                Array(updated.Select(c => c.UserId)), Array(updated.Select(c => c.TypeId ?? 0)), Timestamp(now)));
+        var added = changed.Where(c => !c.Stored && c.Exists).ToList();
+        if (added.Count > 0)
+            batch.BatchCommands.Add(Command("""
+                INSERT INTO consumers (uuid, generation, project_id, user_id, consumer_type_id, created_at)
+                SELECT c, g, p, u, NULLIF(t, 0), $6 FROM unnest($1::uuid[], $2::bigint[], $3::integer[], $4::integer[], $5::integer[]) AS v(c, g, p, u, t)
+                """, Uuids(added.Select(c => c.Uuid)), Array(added.Select(c => c.Generation)), Array(added.Select(c => c.ProjectId)),
+                Array(added.Select(c => c.UserId)), Array(added.Select(c => c.TypeId ?? 0)), Timestamp(now)));
+
+        var allocations = changed.Where(c => c.AllocationsReplaced && c.Exists)
+            .SelectMany(c => c.Allocations.Select(h => (Consumer: c.Uuid, Held: h))).ToList();
+        if (allocations.Count > 0)
+            batch.BatchCommands.Add(Command("""
+                INSERT INTO allocations (resource_provider_id, consumer_uuid, resource_class_id, used, created_at)
+                SELECT p, c, rc, u, $5 FROM unnest($1::bigint[], $2::uuid[], $3::integer[], $4::integer[]) AS v(p, c, rc, u)
+                """, Array(allocations.Select(a => snapshot.ProviderOf(a.Held.ProviderUuid).Id)), Uuids(allocations.Select(a => a.Consumer)),
+                Array(allocations.Select(a => a.Held.ClassId)), Array(allocations.Select(a => a.Held.Used)), Timestamp(now)));
+
+        if (batch.BatchCommands.Count > 0)
+            await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>A batch on the context's connection, in its transaction (the caller's: the inbox's or the pass's).</summary>
+    static NpgsqlBatch Batch(ServiceDb db)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Allocation rows are read and written inside a transaction.");
+        return new NpgsqlBatch(connection, transaction);
+    }
+
+    static NpgsqlBatchCommand Command(string sql, params DbParameter[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    static NpgsqlParameter Uuids(IEnumerable<Guid> values) => new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid };
+
+    static NpgsqlParameter Array<T>(IEnumerable<T> values) => new() { Value = values.ToArray() };
+
+    static NpgsqlParameter Timestamp(DateTime utc) => new() { Value = utc, NpgsqlDbType = NpgsqlDbType.TimestampTz };
+}
