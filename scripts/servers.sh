@@ -89,7 +89,8 @@ _rabbit_env() {
         RABBITMQ_DIST_PORT="$RABBIT_DIST_PORT"
         ERL_EPMD_PORT="$RABBIT_EPMD_PORT"
         ERL_EPMD_ADDRESS=127.0.0.1
-        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+        # +sbwt none...: the broker's schedulers sleep when idle instead of spinning (few cores, shared).
+        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none"
         RABBITMQ_CONF_ENV_FILE="$SERVERS_DIR/rabbit/rabbitmq-env.conf"
         RABBITMQ_CONFIG_FILE="$SERVERS_DIR/rabbit/rabbitmq.conf"
         RABBITMQ_ADVANCED_CONFIG_FILE="$SERVERS_DIR/rabbit/advanced.config"

@@ -40,6 +40,10 @@ public static class DatabaseRegistration
         // that sets its own value keeps it.
         if (!configured.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
             postgres.MaxAutoPrepare = 128;
+        // Nothing here leaves session state behind (locks are transaction-scoped), so a pooled connection needs no
+        // reset statement each time a transaction takes it.
+        if (!configured.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
+            postgres.NoResetOnClose = true;
         return postgres.ToString();
     }
 
