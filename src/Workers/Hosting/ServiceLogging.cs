@@ -20,6 +20,8 @@ public static class ServiceLogging
             .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("MassTransit", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("Quartz", Serilog.Events.LogEventLevel.Warning)
+            // HttpClient writes four lines per request (callbacks): the dispatcher logs what matters of each.
+            .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", Serilog.Events.LogEventLevel.Information)
             // EF logs every failed statement as an error, including the unique-key races the inbox resolves by
             // running the command again; a real failure still surfaces as the consumer's exception.

@@ -6,7 +6,7 @@ namespace Workers.Queue;
 /// <summary>
 /// Queued jobs' instances in the planner's form, by job id, kept between admission passes in this worker: a queued
 /// job's request is fixed at submit, so a pass over ten thousand waiting jobs need not read and parse their instance
-/// rows again. Jobs that left the queue are dropped at the end of each pass. It also paces the rewriting of reasons.
+/// rows again. Jobs that left the queue are dropped at the end of each pass. It also remembers the reasons stored and paces their rewriting.
 /// </summary>
 public sealed class AdmissionCache
 {
@@ -15,6 +15,7 @@ public sealed class AdmissionCache
         IReadOnlyList<AllocationRequest> Requests, IReadOnlyList<Guid> Servers);
 
     readonly ConcurrentDictionary<long, Job> jobs = new();
+    readonly ConcurrentDictionary<long, string?> reasons = new();
 
     public bool Contains(long jobId) => jobs.ContainsKey(jobId);
 
@@ -27,7 +28,15 @@ public sealed class AdmissionCache
         foreach (var id in jobs.Keys)
             if (!queued.Contains(id))
                 jobs.TryRemove(id, out _);
+        foreach (var id in reasons.Keys)
+            if (!queued.Contains(id))
+                reasons.TryRemove(id, out _);
     }
+
+    /// <summary>The reason last stored for a queued job, as far as this worker knows.</summary>
+    public string? StoredReason(long jobId) => reasons.GetValueOrDefault(jobId);
+
+    public void ReasonStored(long jobId, string? reason) => reasons[jobId] = reason;
 
     long nextReasonRound;
 

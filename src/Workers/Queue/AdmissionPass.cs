@@ -78,7 +78,7 @@ public sealed class AdmissionPass(
         var claimed = Stopwatch.GetTimestamp();
         var deliveries = admitted.Count == 0 ? [] : await MarkRunning(admitted, queued, options, now, ct);
         var marked = Stopwatch.GetTimestamp();
-        await WriteReasons(reasons, queued, now, ct);
+        await WriteReasons(reasons, now, ct);
         var reasoned = Stopwatch.GetTimestamp();
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
@@ -102,7 +102,7 @@ public sealed class AdmissionPass(
         var commands = planned.Select(p => ClaimCommand(p, queued[p.Job.Id])).ToList();
         var loadStarted = Stopwatch.GetTimestamp();
         var snapshot = await writer.Load(commands, [], ct);
-        logger.LogDebug("Claim snapshot of {Jobs} jobs loaded in {LoadMs:0.0} ms", planned.Count, Stopwatch.GetElapsedTime(loadStarted).TotalMilliseconds);
+        var loadMs = Stopwatch.GetElapsedTime(loadStarted).TotalMilliseconds;
         var stopped = new HashSet<string>(StringComparer.Ordinal);
         var admitted = new List<AdmittedJob>();
         foreach (var (job, command) in planned.Zip(commands))
@@ -124,7 +124,10 @@ public sealed class AdmissionPass(
             }
             admitted.Add(job);
         }
+        var checkedAt = Stopwatch.GetTimestamp();
         await writer.Write(snapshot, ct);
+        logger.LogDebug("Claims of {Jobs} jobs: snapshot loaded in {LoadMs:0.0} ms, checked in {CheckMs:0.0} ms, written in {WriteMs:0.0} ms",
+            planned.Count, loadMs, Stopwatch.GetElapsedTime(loadStarted, checkedAt).TotalMilliseconds - loadMs, Stopwatch.GetElapsedTime(checkedAt).TotalMilliseconds);
         return (admitted, stopped.Count > 0);
     }
 
@@ -196,12 +199,19 @@ public sealed class AdmissionPass(
     /// Stores the reasons that changed since they were last stored, one statement per distinct reason. Reasons quote
     /// free capacity, which moves with every pass; rewriting ten thousand rows each time would cost more than the
     /// admission itself. So every pass stores the changes of the first <see cref="ReasonsEveryPass"/> waiting jobs (in
-    /// queue order, those a user watches), and all of them at most once per <c>Queue:SweepInterval</c>.
+    /// queue order, those a user watches), and all of them at most once per <c>Queue:SweepInterval</c>. What is stored
+    /// is remembered in <see cref="AdmissionCache"/>; the full round reads it back from the database instead, so what
+    /// another worker stored (or a pass that rolled back did not) is set right within the interval.
     /// </summary>
-    async Task WriteReasons(Dictionary<long, string> reasons, Dictionary<long, Queued> queued, DateTimeOffset now, CancellationToken ct)
+    async Task WriteReasons(Dictionary<long, string> reasons, DateTimeOffset now, CancellationToken ct)
     {
-        var changed = reasons.Where(r => queued[r.Key].Reason != r.Value);
-        if (!cache.TakeReasonRound(now, queueOptions.Value.SweepInterval))
+        var full = cache.TakeReasonRound(now, queueOptions.Value.SweepInterval);
+        var stored = full
+            ? await db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued).Select(j => new { j.Id, j.Reason })
+                .ToDictionaryAsync(j => j.Id, j => j.Reason, ct)
+            : null;
+        var changed = reasons.Where(r => (stored is null ? cache.StoredReason(r.Key) : stored.GetValueOrDefault(r.Key)) != r.Value);
+        if (!full)
             changed = changed.Take(ReasonsEveryPass);
         foreach (var group in changed.GroupBy(r => r.Value).ToList())
         {
@@ -209,6 +219,8 @@ public sealed class AdmissionPass(
             var reason = group.Key;
             await db.Jobs.Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Queued)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.Reason, reason), ct);
+            foreach (var id in ids)
+                cache.ReasonStored(id, reason);
         }
     }
 
@@ -221,7 +233,7 @@ public sealed class AdmissionPass(
     async Task<Dictionary<long, Queued>> LoadQueued(CancellationToken ct)
     {
         var jobs = await db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued)
-            .Select(j => new { j.Id, j.Priority, j.QueuedSince, j.Reason }).ToListAsync(ct);
+            .Select(j => new { j.Id, j.Priority, j.QueuedSince }).ToListAsync(ct);
         if (jobs.Count == 0)
             return [];
         var missing = jobs.Where(j => !cache.Contains(j.Id)).Select(j => j.Id).ToList();
@@ -229,13 +241,14 @@ public sealed class AdmissionPass(
         {
             var rows = (await db.JobInstances.AsNoTracking().Where(i => missing.Contains(i.JobId)).ToListAsync(ct)).ToLookup(i => i.JobId);
             var fixedParts = await db.Jobs.AsNoTracking().Where(j => missing.Contains(j.Id))
-                .Select(j => new { j.Id, j.Type, j.RequestId, j.OwnerId, j.Project, j.AggregateUuid, j.AggregateLabel }).ToListAsync(ct);
+                .Select(j => new { j.Id, j.Type, j.RequestId, j.OwnerId, j.Project, j.AggregateUuid, j.AggregateLabel, j.Reason }).ToListAsync(ct);
             foreach (var job in fixedParts)
             {
                 var memberOf = job.AggregateUuid is { } aggregate ? new MemberOf(aggregate, job.AggregateLabel ?? aggregate.ToString()) : null;
                 var instances = rows[job.Id].OrderBy(i => i.Index).ToList();
                 cache.Add(job.Id, new AdmissionCache.Job(job.Type, job.RequestId, job.OwnerId, job.Project,
                     instances.Select(i => Request(i, memberOf)).ToList(), instances.Select(i => i.ServerUuid).ToList()));
+                cache.ReasonStored(job.Id, job.Reason);
             }
         }
         var queued = new Dictionary<long, Queued>(jobs.Count);
@@ -245,7 +258,7 @@ public sealed class AdmissionPass(
             if (cache.Get(job.Id) is not { } known)
                 continue;
             queued[job.Id] = new Queued(new QueuedJob(job.Id, known.Type, job.Priority, new DateTimeOffset(job.QueuedSince, TimeSpan.Zero),
-                known.Requests, known.RequestId), known.OwnerId, known.Project, job.Reason, known.Servers);
+                known.Requests, known.RequestId), known.OwnerId, known.Project, known.Servers);
         }
         cache.KeepOnly(queued.Keys);
         return queued;
@@ -285,9 +298,9 @@ public sealed class AdmissionPass(
         policy.BackfillMaxHeadWait,
         policy.Placement == TypePolicy.Pack ? HostSelection.Pack : HostSelection.Spread);
 
-    /// <summary>A queued job: the planner's view of it, whose its claims are, its stored reason, and its instances' server
-    /// uuids in instance order.</summary>
-    sealed record Queued(QueuedJob Job, string OwnerId, string? Project, string? Reason, IReadOnlyList<Guid> Servers);
+    /// <summary>A queued job: the planner's view of it, whose its claims are, and its instances' server uuids in
+    /// instance order.</summary>
+    sealed record Queued(QueuedJob Job, string OwnerId, string? Project, IReadOnlyList<Guid> Servers);
 
     static AllocationRequest Request(JobInstanceRecord instance, MemberOf? memberOf)
     {
