@@ -25,7 +25,10 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
         if (result.Problem is not null)
             return;
         if (context.Message.Status is not null)
-            await context.Publish(new CapacityFreed(freed, "job done"));
+        {
+            if (freed.Count > 0)
+                await context.Publish(new CapacityFreed(freed, "job done"));
+        }
         else
             await context.Publish(new QueueChanged(context.Message.Type, "job reprioritised"));
     }
@@ -43,6 +46,9 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
 
         if (command.Status is { } status)
         {
+            // Done again is what a finish retried after a 503 (whose first try was applied) asks: nothing to do.
+            if (status == JobStatus.Done && job.Status == JobStatus.Done)
+                return (null, []);
             if (status != JobStatus.Done || job.Status != JobStatus.Running)
                 return (new QueueProblem(409, "invalid_transition", $"job '{job.RequestId}' is {job.Status}; only a running job can become done"), []);
             var freed = await JobRelease.Release(db, job.Id, ct);
