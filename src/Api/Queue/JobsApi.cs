@@ -52,7 +52,7 @@ public static class JobsApi
     }
 
     static async Task<IResult> Submit(HttpContext http, string type, IRequestClient<SubmitJob> workers, IOptions<QueueOptions> options,
-        CallbackAddressGuard guard)
+        CallbackAddressGuard guard, IOptions<ApiOptions> apiOptions)
     {
         if (JobSubmission.CheckType(type) is { } badType)
             return badType;
@@ -63,10 +63,26 @@ public static class JobsApi
         if (invalid is not null)
             return invalid;
         // The SSRF guard, checked where the client can still be told; each delivery checks the address again.
-        if (await guard.CheckAsync(new Uri(job!.Callback), http.RequestAborted) is { } refused)
+        if (await CheckCallback(http, guard, new Uri(job!.Callback), apiOptions.Value.RequestTimeout) is { } refused)
             return QueueHttp.Error(400, "callback_not_allowed", $"callback: {refused}");
         var result = await workers.Ask<SubmitJob, JobResult>(http, job);
         return result.Problem is { } problem ? QueueHttp.Problem(problem) : QueueHttp.Job(result.Job!, result.Created ? 201 : 200);
+    }
+
+    /// <summary>The guard's check, its name lookup bounded by <c>Api:RequestTimeout</c> like every other wait of a
+    /// request: a resolver that does not answer is a 503 (outcome unknown, safe to retry), not a hung request.</summary>
+    static async Task<string?> CheckCallback(HttpContext http, CallbackAddressGuard guard, Uri callback, TimeSpan timeout)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await guard.CheckAsync(callback, deadline.Token);
+        }
+        catch (OperationCanceledException e) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            throw new ServiceUnavailableException($"The callback host '{callback.IdnHost}' did not resolve within {timeout.TotalSeconds:0.#} s.", e);
+        }
     }
 
     static async Task<IResult> Show(HttpContext http, string type, string requestId, IRequestClient<GetJob> workers)

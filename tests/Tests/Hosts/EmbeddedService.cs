@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Tests.Hosts;
 
@@ -12,8 +14,13 @@ public sealed class EmbeddedService : WebApplicationFactory<Program>
     readonly string directory = Directory.CreateTempSubdirectory("admission-test-").FullName;
     readonly Dictionary<string, string?> settings;
 
-    public EmbeddedService(Dictionary<string, string?>? overrides = null)
+    readonly Action<IServiceCollection>? replaceServices;
+
+    /// <param name="replaceServices">Replaces services the application registered (things we do not own, such as name
+    /// resolution).</param>
+    public EmbeddedService(Dictionary<string, string?>? overrides = null, Action<IServiceCollection>? replaceServices = null)
     {
+        this.replaceServices = replaceServices;
         settings = new()
         {
             ["Database:Provider"] = "Sqlite",
@@ -33,6 +40,8 @@ public sealed class EmbeddedService : WebApplicationFactory<Program>
     {
         foreach (var (key, value) in settings)
             builder.UseSetting(key, value);
+        if (replaceServices is not null)
+            builder.ConfigureTestServices(replaceServices);
     }
 
     protected override void Dispose(bool disposing)
