@@ -93,16 +93,26 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
 
                 var results = await apply(pending, ct);
                 var now = clock.GetUtcNow().UtcDateTime;
-                foreach (var id in pending)
+                var ids = pending.ToArray();
+                var responses = ids.Select(id => JsonSerializer.Serialize(results[id])).ToArray();
+                foreach (var id in ids)
+                    answers[id] = results[id];
+                await db.SaveChangesAsync(ct);
+                if (db.Database.IsNpgsql())
+                    // One statement for every command's row, whatever their number.
+                    await db.Database.ExecuteSqlAsync($"""
+                        INSERT INTO inbox (message_id, message_type, response_type, response_json, received_at)
+                        SELECT m, {typeof(TMessage).Name}, {typeof(TResponse).Name}, r, {now} FROM unnest({ids}, {responses}) AS v(m, r)
+                        """, ct);
+                else
                 {
-                    db.Inbox.Add(new InboxRecord
+                    db.Inbox.AddRange(ids.Zip(responses, (id, response) => new InboxRecord
                     {
                         MessageId = id, MessageType = typeof(TMessage).Name, ResponseType = typeof(TResponse).Name,
-                        ResponseJson = JsonSerializer.Serialize(results[id]), ReceivedAt = now,
-                    });
-                    answers[id] = results[id];
+                        ResponseJson = response, ReceivedAt = now,
+                    }));
+                    await db.SaveChangesAsync(ct);
                 }
-                await db.SaveChangesAsync(ct);
                 await transaction.CommitAsync(ct);
                 faults.AfterCommit(typeof(TMessage).Name);
                 return answers;

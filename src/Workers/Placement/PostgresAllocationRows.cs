@@ -32,10 +32,12 @@ public static class PostgresAllocationRows
         SELECT uuid, generation, project_id, user_id, consumer_type_id, created_at FROM consumers
         WHERE uuid = ANY($1) ORDER BY uuid FOR NO KEY UPDATE
         """,
+        // Scalar subqueries, not joins: looked up by index per row held, where a prepared statement's generic plan
+        // could otherwise hash whole tables for a batch of new consumers that hold nothing.
         """
-        SELECT a.consumer_uuid, p.uuid, a.resource_class_id, rc.name, a.used
-        FROM allocations a JOIN resource_providers p ON p.id = a.resource_provider_id JOIN resource_classes rc ON rc.id = a.resource_class_id
-        WHERE a.consumer_uuid = ANY($1) ORDER BY a.id
+        SELECT a.consumer_uuid, (SELECT p.uuid FROM resource_providers p WHERE p.id = a.resource_provider_id), a.resource_class_id,
+               (SELECT rc.name FROM resource_classes rc WHERE rc.id = a.resource_class_id), a.used
+        FROM allocations a WHERE a.consumer_uuid = ANY($1) ORDER BY a.id
         """,
         $"""
         SELECT id, uuid, generation FROM resource_providers WHERE id = ANY({LockedProviders}) ORDER BY id FOR NO KEY UPDATE

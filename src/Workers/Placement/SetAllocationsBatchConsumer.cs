@@ -28,7 +28,9 @@ public sealed class SetAllocationsBatchConsumer(AllocationWriter writer, Inbox.I
             var results = new Dictionary<Guid, AllocationsResult>();
             foreach (var (item, command) in todo.Zip(commands))
             {
-                using var scope = item.RequestId is null ? null : logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = item.RequestId });
+                using var scope = item.RequestId is null || !logger.IsEnabled(LogLevel.Debug)
+                    ? null
+                    : logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = item.RequestId });
                 var (lines, problem) = AllocationPlanner.Check(command, snapshot);
                 List<Guid> released = [];
                 if (problem is null)
