@@ -15,7 +15,6 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
     // A constraint violation means a concurrent transaction committed first (the same message on another worker,
     // or a competing writer); a fresh attempt sees its commit. Three attempts end any such race.
     const int Attempts = 3;
-    const string EffectsSavepoint = "command_effects";
 
     /// <param name="refused">Whether a response refuses the command: its partial effects (a generation already
     /// bumped, rows already written) are rolled back, and only the answer is kept for redeliveries.</param>
@@ -39,22 +38,21 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
                     return JsonSerializer.Deserialize<TResponse>(stored.ResponseJson)!;
                 }
 
-                await transaction.CreateSavepointAsync(EffectsSavepoint, ct);
                 var response = await apply(ct);
                 if (refused?.Invoke(response) == true)
                 {
-                    await transaction.RollbackToSavepointAsync(EffectsSavepoint, ct);
+                    // None of a refused command's partial effects stay: they go with this transaction, and the answer
+                    // is recorded alone in a fresh one. (Refusals are the rare case, so no command pays for a
+                    // savepoint.) A concurrent commit of the same message meets the inbox's key and is retried.
+                    await transaction.RollbackAsync(ct);
                     db.ChangeTracker.Clear();
+                    await using var answerOnly = await db.Database.BeginTransactionAsync(ct);
+                    await Record<TMessage, TResponse>(messageId, response, ct);
+                    await answerOnly.CommitAsync(ct);
+                    faults.AfterCommit(typeof(TMessage).Name);
+                    return response;
                 }
-                db.Inbox.Add(new InboxRecord
-                {
-                    MessageId = messageId,
-                    MessageType = typeof(TMessage).Name,
-                    ResponseType = typeof(TResponse).Name,
-                    ResponseJson = JsonSerializer.Serialize(response),
-                    ReceivedAt = clock.GetUtcNow().UtcDateTime,
-                });
-                await db.SaveChangesAsync(ct);
+                await Record<TMessage, TResponse>(messageId, response, ct);
                 await transaction.CommitAsync(ct);
                 faults.AfterCommit(typeof(TMessage).Name);
                 return response;
@@ -64,6 +62,20 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
                 logger.LogInformation("Message {MessageId} met a concurrent commit (attempt {Attempt}); retrying", messageId, attempt);
             }
         }
+    }
+
+    /// <summary>The command's inbox row, saved with whatever else the context has staged.</summary>
+    async Task Record<TMessage, TResponse>(Guid messageId, TResponse response, CancellationToken ct)
+    {
+        db.Inbox.Add(new InboxRecord
+        {
+            MessageId = messageId,
+            MessageType = typeof(TMessage).Name,
+            ResponseType = typeof(TResponse).Name,
+            ResponseJson = JsonSerializer.Serialize(response),
+            ReceivedAt = clock.GetUtcNow().UtcDateTime,
+        });
+        await db.SaveChangesAsync(ct);
     }
 
     /// <summary>
