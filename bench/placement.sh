@@ -212,9 +212,10 @@ COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 } >"$RESULT"
 
 INDEX=bench/results/README.md
+DIRTY=$(git status --porcelain -- src tests Messaging.sln 2>/dev/null)
 [ -f "$INDEX" ] || printf '# Benchmark results\n\nOne line per run of `bench/placement.sh` (newest last).\n\n' >"$INDEX"
 ALLOC_LINE=$(grep '^| alloc-writes ' <<<"$TABLE" | awk -F'|' '{gsub(/^ +| +$/,"",$3); gsub(/^ +| +$/,"",$4); print "alloc-writes peer " $3 " / ours " $4 " ops/s"}')
-echo "- [$STAMP](placement-$STAMP.md): \`$COMMAND_LINE\`, commit ${COMMIT:0:12}${ALLOC_LINE:+; $ALLOC_LINE}" >>"$INDEX"
+echo "- [$STAMP](placement-$STAMP.md): \`$COMMAND_LINE\`, commit ${COMMIT:0:12}${DIRTY:+ with uncommitted changes}${BENCH_OURS_ENV:+, with $BENCH_OURS_ENV}${ALLOC_LINE:+; $ALLOC_LINE}" >>"$INDEX"
 
 echo
 echo "$TABLE"

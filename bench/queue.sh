@@ -126,7 +126,8 @@ COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
     echo '```'
 } >"$RESULT"
 INDEX=bench/results/README.md
-echo "- [$STAMP](queue-$STAMP.md): \`$COMMAND_LINE\`, commit ${COMMIT:0:12}; burst $(fig burst_admissions_per_s) admissions/s, paced p50 $(fig paced_p50_ms) / p99 $(fig paced_p99_ms) ms" >>"$INDEX"
+DIRTY=$(git status --porcelain -- src tests Messaging.sln 2>/dev/null)
+echo "- [$STAMP](queue-$STAMP.md): \`$COMMAND_LINE\`, commit ${COMMIT:0:12}${DIRTY:+ with uncommitted changes}${BENCH_OURS_ENV:+, with $BENCH_OURS_ENV}; burst $(fig burst_admissions_per_s) admissions/s, paced p50 $(fig paced_p50_ms) / p99 $(fig paced_p99_ms) ms" >>"$INDEX"
 cat "$RESULT"
 log "written $RESULT"
 exit "$FAILED"
