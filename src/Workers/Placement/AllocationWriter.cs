@@ -56,6 +56,9 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
 
         foreach (var record in rows.Consumers)
             stored[record.Uuid] = record;
+        var heldBy = rows.Held.ToLookup(h => h.Consumer, h => h.Held);
+        var inventoriesOf = rows.Inventories.ToLookup(i => i.Provider);
+        var usedOf = rows.Used.ToLookup(u => u.Provider);
         foreach (var uuid in uuids)
         {
             var record = stored.GetValueOrDefault(uuid);
@@ -63,13 +66,13 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
             {
                 Stored = record is not null, Exists = record is not null, Generation = record?.Generation ?? 0,
                 ProjectId = record?.ProjectId ?? 0, UserId = record?.UserId ?? 0, TypeId = record?.ConsumerTypeId,
-                Allocations = rows.Held.Where(h => h.Consumer == uuid).Select(h => h.Held).ToList(),
+                Allocations = heldBy[uuid].ToList(),
             };
         }
         foreach (var p in rows.Providers)
             snapshot.Providers[p.Uuid.ToString()] = new Provider(p.Id, p.Uuid, p.Generation,
-                rows.Inventories.Where(i => i.Provider == p.Id).ToDictionary(i => i.Class, i => i.Inventory),
-                rows.Used.Where(u => u.Provider == p.Id).ToDictionary(u => u.Class, u => u.Used));
+                inventoriesOf[p.Id].ToDictionary(i => i.Class, i => i.Inventory),
+                usedOf[p.Id].ToDictionary(u => u.Class, u => u.Used));
 
         var names = requests.SelectMany(r => r.Allocations).SelectMany(a => a.Resources).Select(r => r.ResourceClass)
             .Concat(rows.Held.Select(h => h.Held.ClassName)).Concat(moreClasses ?? []);
