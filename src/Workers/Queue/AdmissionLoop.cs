@@ -3,7 +3,8 @@ namespace Workers.Queue;
 /// <summary>
 /// Runs admission passes when woken (<see cref="AdmissionSignal"/>), one at a time in this process. A pass whose
 /// plan went stale under concurrent writes asks for another at once, a few times in a row at most; after that the
-/// next event or the periodic sweep tries again.
+/// next event or the periodic sweep tries again. A pass that admitted jobs and stopped at the end of what it read of
+/// the queue is followed by another at once, until one reads to where nothing more fits.
 /// </summary>
 public sealed class AdmissionLoop(AdmissionSignal signal, IServiceScopeFactory scopes, ILogger<AdmissionLoop> logger) : BackgroundService
 {
@@ -11,17 +12,21 @@ public sealed class AdmissionLoop(AdmissionSignal signal, IServiceScopeFactory s
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var retries = 0;
+        var (retries, again) = (0, false);
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (retries == 0 && !await signal.WaitAsync(stoppingToken))
+            if (!again && !await signal.WaitAsync(stoppingToken))
                 return;
             signal.Take();
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var again = await scope.ServiceProvider.GetRequiredService<AdmissionPass>().Run(stoppingToken);
-                retries = again && retries < ImmediateRetries ? retries + 1 : 0;
+                var (stale, more) = await scope.ServiceProvider.GetRequiredService<AdmissionPass>().Run(stoppingToken);
+                // A pass that admitted and stopped at the end of what it read always goes on: it made progress.
+                retries = stale ? retries + 1 : 0;
+                again = more || stale && retries <= ImmediateRetries;
+                if (!again)
+                    retries = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -31,7 +36,7 @@ public sealed class AdmissionLoop(AdmissionSignal signal, IServiceScopeFactory s
             {
                 // The database or the broker is away; the sweep wakes the loop again.
                 logger.LogWarning(e, "Admission pass failed; the next wake-up retries");
-                retries = 0;
+                (retries, again) = (0, false);
                 await Task.Delay(TimeSpan.FromMilliseconds(200), stoppingToken);
             }
         }

@@ -34,17 +34,18 @@ public sealed class AdmissionPass(
     /// <summary>The consumer type of every instance's allocations.</summary>
     public const string ConsumerType = "INSTANCE";
 
-    /// <returns>True when a planned claim was refused (the plan went stale under a concurrent write): pass again.</returns>
-    public async Task<bool> Run(CancellationToken ct)
+    /// <returns><c>Stale</c> when a planned claim was refused (the plan went stale under a concurrent write), <c>More</c>
+    /// when the plan stopped at the end of what it read of a type and admitted jobs: either way, pass again.</returns>
+    public async Task<(bool Stale, bool More)> Run(CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             db.ChangeTracker.Clear();
             try
             {
-                var (deliveries, stale) = await Pass(ct);
+                var (deliveries, stale, more) = await Pass(ct);
                 dispatcher.SendNow(deliveries);
-                return stale;
+                return (stale, more);
             }
             catch (Exception e) when (attempt < 3 && (e is QueueMoved || DbErrors.IsConstraintViolation(e)))
             {
@@ -54,43 +55,47 @@ public sealed class AdmissionPass(
         }
     }
 
-    async Task<(List<CallbackDispatcher.Due> Deliveries, bool Stale)> Pass(CancellationToken ct)
+    async Task<(List<CallbackDispatcher.Due> Deliveries, bool Stale, bool More)> Pass(CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await QueueLocks.LockAdmission(db, ct);
         var locked = Stopwatch.GetTimestamp();
         var now = clock.GetUtcNow();
-        var queued = await LoadQueued(ct);
+        var options = queueOptions.Value;
+        // Once per sweep interval the whole queue is read, and every reason refreshed; otherwise each strict type only
+        // up to its first Queue:PlanWindow jobs (the planner stops where that could matter, and the pass runs again).
+        var whole = cache.TakeReasonRound(now, options.SweepInterval);
+        var (queued, readUpTo, total) = await LoadQueued(whole, ct);
         if (queued.Count == 0)
-            return ([], false);
+            return ([], false, false);
         var queueRead = Stopwatch.GetTimestamp();
         var cloud = await LoadCloud(ct);
         var loaded = Stopwatch.GetTimestamp();
-        var options = queueOptions.Value;
         var policies = queued.Values.Select(q => q.Job.Type).Distinct()
             .ToDictionary(type => type, type => Policy(options.For(type)), StringComparer.Ordinal);
-        var plan = AdmissionPlanner.Plan(queued.Values.Select(q => q.Job), cloud, policies, now);
+        var plan = AdmissionPlanner.Plan(queued.Values.Select(q => q.Job), cloud, policies, now, readUpTo);
         var planned = Stopwatch.GetTimestamp();
 
         var reasons = plan.Waiting.ToDictionary(w => w.Job.Id, w => w.Reason);
         var (admitted, stale) = await Claim(plan.Admitted, queued, reasons, ct);
+        var more = plan.Cut && admitted.Count > 0;
         var claimed = Stopwatch.GetTimestamp();
         var deliveries = admitted.Count == 0 ? [] : await MarkRunning(admitted, queued, options, now, ct);
         var marked = Stopwatch.GetTimestamp();
-        await WriteReasons(reasons, now, ct);
+        await WriteReasons(reasons, whole, ct);
         var reasoned = Stopwatch.GetTimestamp();
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         logger.Log(admitted.Count > 0 ? LogLevel.Information : LogLevel.Debug,
             "Admitted {Admitted} of {Queued} queued jobs in {PassMs:0.0} ms (lock wait {LockMs:0.0}, read {ReadMs:0.0} of which the queue {QueueMs:0.0}, plan {PlanMs:0.0}, " +
             "claim {ClaimMs:0.0}, running {RunningMs:0.0}, reasons {ReasonsMs:0.0}, commit {CommitMs:0.0})",
-            admitted.Count, queued.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds, Stopwatch.GetElapsedTime(started, locked).TotalMilliseconds,
+            admitted.Count, total, Stopwatch.GetElapsedTime(started).TotalMilliseconds, Stopwatch.GetElapsedTime(started, locked).TotalMilliseconds,
             Stopwatch.GetElapsedTime(locked, loaded).TotalMilliseconds, Stopwatch.GetElapsedTime(locked, queueRead).TotalMilliseconds,
             Stopwatch.GetElapsedTime(loaded, planned).TotalMilliseconds,
             Stopwatch.GetElapsedTime(planned, claimed).TotalMilliseconds, Stopwatch.GetElapsedTime(claimed, marked).TotalMilliseconds,
             Stopwatch.GetElapsedTime(marked, reasoned).TotalMilliseconds, Stopwatch.GetElapsedTime(reasoned).TotalMilliseconds);
-        return (deliveries, stale);
+        return (deliveries, stale, more);
     }
 
     /// <summary>Claims the planned jobs in plan order; a refused claim leaves its job queued and stops its type for this pass.</summary>
@@ -109,7 +114,7 @@ public sealed class AdmissionPass(
         {
             if (stopped.Contains(job.Job.Type))
             {
-                reasons[job.Job.Id] = "waiting for the next admission pass";
+                reasons[job.Job.Id] = AdmissionPlanner.NextPass;
                 continue;
             }
             var (lines, problem) = AllocationPlanner.Check(command, snapshot);
@@ -203,9 +208,8 @@ public sealed class AdmissionPass(
     /// is remembered in <see cref="AdmissionCache"/>; the full round reads it back from the database instead, so what
     /// another worker stored (or a pass that rolled back did not) is set right within the interval.
     /// </summary>
-    async Task WriteReasons(Dictionary<long, string> reasons, DateTimeOffset now, CancellationToken ct)
+    async Task WriteReasons(Dictionary<long, string> reasons, bool full, CancellationToken ct)
     {
-        var full = cache.TakeReasonRound(now, queueOptions.Value.SweepInterval);
         var stored = full
             ? await db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued).Select(j => new { j.Id, j.Reason })
                 .ToDictionaryAsync(j => j.Id, j => j.Reason, ct)
@@ -227,15 +231,29 @@ public sealed class AdmissionPass(
     const int ReasonsEveryPass = 256;
 
     /// <summary>
-    /// Every queued job in its planner form. What a job asks for never changes once it is queued, so its parsed
-    /// instances come from <see cref="AdmissionCache"/>; only jobs new to this worker have their instance rows read.
+    /// Queued jobs in their planner form: every one when <paramref name="whole"/>, otherwise each strict type's first
+    /// <c>Queue:PlanWindow</c> (backfill types whole: a job far back may fit first). What a job asks for never changes
+    /// once it is queued, so its parsed instances come from <see cref="AdmissionCache"/>; only jobs new to this worker
+    /// have their instance rows read.
     /// </summary>
-    async Task<Dictionary<long, Queued>> LoadQueued(CancellationToken ct)
+    /// <returns>The jobs read, the last one read of each type cut short, and how many jobs are queued in all.</returns>
+    async Task<(Dictionary<long, Queued> Queued, Dictionary<string, QueuedJob> ReadUpTo, int Total)> LoadQueued(bool whole, CancellationToken ct)
     {
-        var jobs = await db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued)
-            .Select(j => new { j.Id, j.Priority, j.QueuedSince }).ToListAsync(ct);
+        var queuedJobs = db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued);
+        var counts = await queuedJobs.GroupBy(j => j.Type).Select(g => new { Type = g.Key, Count = g.Count() }).ToListAsync(ct);
+        var window = queueOptions.Value.PlanWindow;
+        var cutTypes = whole ? [] : counts
+            .Where(c => c.Count > window && queueOptions.Value.For(c.Type).Policy != TypePolicy.Backfill).Select(c => c.Type).ToList();
+        var jobs = cutTypes.Count == 0
+            ? await queuedJobs.Select(j => new { j.Id, j.Type, j.Priority, j.QueuedSince }).ToListAsync(ct)
+            : await queuedJobs.Where(j => !cutTypes.Contains(j.Type)).Select(j => new { j.Id, j.Type, j.Priority, j.QueuedSince }).ToListAsync(ct);
+        foreach (var type in cutTypes)
+            jobs.AddRange(await queuedJobs.Where(j => j.Type == type).OrderBy(j => j.Priority).ThenBy(j => j.Id).Take(window)
+                .Select(j => new { j.Id, j.Type, j.Priority, j.QueuedSince }).ToListAsync(ct));
+        var total = counts.Sum(c => c.Count);
         if (jobs.Count == 0)
-            return [];
+            return ([], [], total);
+
         var missing = jobs.Where(j => !cache.Contains(j.Id)).Select(j => j.Id).ToList();
         if (missing.Count > 0)
         {
@@ -260,8 +278,14 @@ public sealed class AdmissionPass(
             queued[job.Id] = new Queued(new QueuedJob(job.Id, known.Type, job.Priority, new DateTimeOffset(job.QueuedSince, TimeSpan.Zero),
                 known.Requests, known.RequestId), known.OwnerId, known.Project, known.Servers);
         }
-        cache.KeepOnly(queued.Keys);
-        return queued;
+        // Jobs that left the queue are forgotten when the whole queue was read; until then they only wait in memory.
+        if (whole)
+            cache.KeepOnly(queued.Keys);
+        var readUpTo = new Dictionary<string, QueuedJob>(StringComparer.Ordinal);
+        foreach (var type in cutTypes)
+            if (queued.Values.Select(q => q.Job).Where(j => j.Type == type).MaxBy(j => (j.Priority, j.Id)) is { } last)
+                readUpTo[type] = last;
+        return (queued, readUpTo, total);
     }
 
     /// <summary>Every provider with its inventories, usages, traits and aggregates, as the planner reads the cloud.</summary>

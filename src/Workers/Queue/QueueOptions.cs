@@ -18,6 +18,10 @@ public sealed class QueueOptions : IValidatableObject
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
     [Range(0, 100)]
     public int BindRetries { get; set; } = 3;
+    /// <summary>How many jobs of each strict type an admission pass reads (the whole queue once per
+    /// <see cref="SweepInterval"/>): a pass costs what its window holds, not what the queue holds.</summary>
+    [Range(1, 1_000_000)]
+    public int PlanWindow { get; set; } = 1000;
 
     /// <summary>A type's policy: its own settings over the defaults over the built-in ones.</summary>
     public TypePolicy For(string type)

@@ -9,8 +9,12 @@ public static class AdmissionPlanner
 {
     /// <param name="policies">By job type; a type missing here gets <see cref="QueuePolicy.Default"/>.</param>
     /// <param name="now">Measures how long each type's head job has waited, for the backfill bound.</param>
-    public static AdmissionPlan Plan(
-        IEnumerable<QueuedJob> jobs, CloudState cloud, IReadOnlyDictionary<string, QueuePolicy> policies, DateTimeOffset now)
+    /// <param name="readUpTo">Types whose queued jobs were given only up to a point: the last job given of each. Their
+    /// later jobs, unseen, come before some of the jobs given, so the plan stops at the first job past such a point
+    /// while that type still admits (is not blocked): from there on every job waits for the next pass, and the plan
+    /// says it was cut. Up to that job it is exactly the plan the whole queue would give.</param>
+    public static AdmissionPlan Plan(IEnumerable<QueuedJob> jobs, CloudState cloud, IReadOnlyDictionary<string, QueuePolicy> policies,
+        DateTimeOffset now, IReadOnlyDictionary<string, QueuedJob>? readUpTo = null)
     {
         var search = new CandidateSearch(cloud);
         var types = new Dictionary<string, TypeState>(StringComparer.Ordinal);
@@ -18,8 +22,17 @@ public static class AdmissionPlanner
         var waiting = new List<WaitingJob>();
         var ordered = InOrder(jobs);
         admitted.Capacity = waiting.Capacity = ordered.Length;
+        var ends = readUpTo?.ToArray() ?? [];
+        var cut = false;
         foreach (var job in ordered)
         {
+            foreach (var (endType, end) in ends)
+                cut = cut || Compare(job, end) > 0 && !(types.TryGetValue(endType, out var state) && state.Blocked is not null);
+            if (cut)
+            {
+                waiting.Add(new(job, NextPass));
+                continue;
+            }
             if (!types.TryGetValue(job.Type, out var type))
                 types[job.Type] = type = new TypeState(policies.GetValueOrDefault(job.Type) ?? QueuePolicy.Default);
             // A blocked type is not searched at all: its jobs wait whatever they would fit.
@@ -46,8 +59,14 @@ public static class AdmissionPlanner
             else if (now - job.QueuedSince > type.Policy.BackfillMaxHeadWait)
                 type.Blocked = "waiting for the jobs ahead of it (the queue's head has waited past the backfill bound)";
         }
-        return new(admitted, waiting);
+        // A type still admitting at its last job given may admit its unseen ones too.
+        cut = cut || ends.Any(end => types[end.Key].Blocked is null);
+        return new(admitted, waiting, cut);
     }
+
+    public const string NextPass = "waiting for the next admission pass";
+
+    static int Compare(QueuedJob x, QueuedJob y) => x.Priority != y.Priority ? x.Priority.CompareTo(y.Priority) : x.Id.CompareTo(y.Id);
 
     /// <summary>Ascending priority, then id; jobs equal in both keep their input order.</summary>
     static QueuedJob[] InOrder(IEnumerable<QueuedJob> jobs)
