@@ -6,7 +6,7 @@ namespace Workers.Queue;
 /// <summary>
 /// Queued jobs' instances in the planner's form, by job id, kept between admission passes in this worker: a queued
 /// job's request is fixed at submit, so a pass over ten thousand waiting jobs need not read and parse their instance
-/// rows again. Jobs that left the queue are dropped at the end of each pass. It also remembers the reasons stored and paces their rewriting.
+/// rows again. Jobs that left the queue are dropped at the end of each pass. It also remembers the reasons stored, and paces the rounds that read the whole queue and rewrite every reason.
 /// </summary>
 public sealed class AdmissionCache
 {
@@ -40,7 +40,7 @@ public sealed class AdmissionCache
 
     long nextReasonRound;
 
-    /// <summary>True at most once per <paramref name="interval"/>: this pass stores every changed reason.</summary>
+    /// <summary>True at most once per <paramref name="interval"/>: this pass reads the whole queue and stores every changed reason.</summary>
     public bool TakeReasonRound(DateTimeOffset now, TimeSpan interval)
     {
         var due = Interlocked.Read(ref nextReasonRound);

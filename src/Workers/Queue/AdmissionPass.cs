@@ -244,12 +244,10 @@ public sealed class AdmissionPass(
         var window = queueOptions.Value.PlanWindow;
         var cutTypes = whole ? [] : counts
             .Where(c => c.Count > window && queueOptions.Value.For(c.Type).Policy != TypePolicy.Backfill).Select(c => c.Type).ToList();
-        var jobs = cutTypes.Count == 0
-            ? await queuedJobs.Select(j => new { j.Id, j.Type, j.Priority, j.QueuedSince }).ToListAsync(ct)
-            : await queuedJobs.Where(j => !cutTypes.Contains(j.Type)).Select(j => new { j.Id, j.Type, j.Priority, j.QueuedSince }).ToListAsync(ct);
+        static IQueryable<QueuedRow> Rows(IQueryable<JobRecord> jobs) => jobs.Select(j => new QueuedRow(j.Id, j.Priority, j.QueuedSince));
+        var jobs = await Rows(queuedJobs.Where(j => !cutTypes.Contains(j.Type))).ToListAsync(ct);
         foreach (var type in cutTypes)
-            jobs.AddRange(await queuedJobs.Where(j => j.Type == type).OrderBy(j => j.Priority).ThenBy(j => j.Id).Take(window)
-                .Select(j => new { j.Id, j.Type, j.Priority, j.QueuedSince }).ToListAsync(ct));
+            jobs.AddRange(await Rows(queuedJobs.Where(j => j.Type == type).OrderBy(j => j.Priority).ThenBy(j => j.Id).Take(window)).ToListAsync(ct));
         var total = counts.Sum(c => c.Count);
         if (jobs.Count == 0)
             return ([], [], total);
@@ -321,6 +319,9 @@ public sealed class AdmissionPass(
         policy.Policy == TypePolicy.Backfill ? AdmissionOrder.Backfill : AdmissionOrder.Strict,
         policy.BackfillMaxHeadWait,
         policy.Placement == TypePolicy.Pack ? HostSelection.Pack : HostSelection.Spread);
+
+    /// <summary>What a pass reads of a queued job each time: the rest is fixed at submit (<see cref="AdmissionCache"/>).</summary>
+    sealed record QueuedRow(long Id, long Priority, DateTime QueuedSince);
 
     /// <summary>A queued job: the planner's view of it, whose its claims are, and its instances' server uuids in
     /// instance order.</summary>

@@ -24,13 +24,10 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
         await context.RespondAsync(result);
         if (result.Problem is not null)
             return;
-        if (context.Message.Status is not null)
-        {
-            if (freed.Count > 0)
-                await context.Publish(new CapacityFreed(freed, "job done"));
-        }
-        else
+        if (context.Message.Status is null)
             await context.Publish(new QueueChanged(context.Message.Type, "job reprioritised"));
+        else if (freed.Count > 0)
+            await context.Publish(new CapacityFreed(freed, "job done"));
     }
 
     async Task<(QueueProblem?, List<Guid>)> Change(ChangeJob command, CancellationToken ct)
