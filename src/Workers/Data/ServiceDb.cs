@@ -28,6 +28,7 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
 
     /// <summary>The filter of the active-callback index: plain SQL that SQLite and PostgreSQL read alike.</summary>
     public const string ActiveJobs = "status IN ('queued', 'running')";
+    public const string QueuedJobs = "status = 'queued'";
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -248,6 +249,8 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
                 .HasDatabaseName("uniq_jobs0type_callback_active");
             job.HasIndex(x => new { x.Status, x.Priority, x.Id }).HasDatabaseName("ix_jobs_status_priority_id");
             job.HasIndex(x => new { x.Type, x.Priority, x.Id }).HasDatabaseName("ix_jobs_type_priority_id");
+            // The queue itself, in order: an admission pass finds the queued types and reads each one's head from here.
+            job.HasIndex(x => new { x.Type, x.Priority, x.Id }, "ix_jobs_queued_type_priority_id").HasFilter(QueuedJobs);
         });
 
         model.Entity<JobInstanceRecord>(instance =>

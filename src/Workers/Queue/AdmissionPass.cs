@@ -66,11 +66,13 @@ public sealed class AdmissionPass(
         // Once per sweep interval the whole queue is read, and every reason refreshed; otherwise each strict type only
         // up to its first Queue:PlanWindow jobs (the planner stops where that could matter, and the pass runs again).
         var whole = cache.TakeReasonRound(now, options.SweepInterval);
-        var (queued, readUpTo, total) = await LoadQueued(whole, ct);
+        var window = whole ? (int?)null : options.PlanWindow;
+        var rows = db.Database.IsNpgsql() ? await PostgresAdmissionReads.Read(db, window, options, ct) : await ReadRows(window, ct);
+        var read = Stopwatch.GetTimestamp();
+        var (queued, readUpTo) = await PlannerJobs(rows.Jobs, window, whole, ct);
         if (queued.Count == 0)
             return ([], false, false);
-        var queueRead = Stopwatch.GetTimestamp();
-        var cloud = await LoadCloud(ct);
+        var cloud = Cloud(rows);
         var loaded = Stopwatch.GetTimestamp();
         var policies = queued.Values.Select(q => q.Job.Type).Distinct()
             .ToDictionary(type => type, type => Policy(options.For(type)), StringComparer.Ordinal);
@@ -88,10 +90,11 @@ public sealed class AdmissionPass(
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         logger.Log(admitted.Count > 0 ? LogLevel.Information : LogLevel.Debug,
-            "Admitted {Admitted} of {Queued} queued jobs in {PassMs:0.0} ms (lock wait {LockMs:0.0}, read {ReadMs:0.0} of which the queue {QueueMs:0.0}, plan {PlanMs:0.0}, " +
-            "claim {ClaimMs:0.0}, running {RunningMs:0.0}, reasons {ReasonsMs:0.0}, commit {CommitMs:0.0})",
-            admitted.Count, total, Stopwatch.GetElapsedTime(started).TotalMilliseconds, Stopwatch.GetElapsedTime(started, locked).TotalMilliseconds,
-            Stopwatch.GetElapsedTime(locked, loaded).TotalMilliseconds, Stopwatch.GetElapsedTime(locked, queueRead).TotalMilliseconds,
+            "Admitted {Admitted} of the {Read} queued jobs read{More} in {PassMs:0.0} ms (lock wait {LockMs:0.0}, read {ReadMs:0.0}, " +
+            "assemble {AssembleMs:0.0}, plan {PlanMs:0.0}, claim {ClaimMs:0.0}, running {RunningMs:0.0}, reasons {ReasonsMs:0.0}, commit {CommitMs:0.0})",
+            admitted.Count, queued.Count, readUpTo.Count > 0 ? " (more queued behind)" : "", Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(started, locked).TotalMilliseconds, Stopwatch.GetElapsedTime(locked, read).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(read, loaded).TotalMilliseconds,
             Stopwatch.GetElapsedTime(loaded, planned).TotalMilliseconds,
             Stopwatch.GetElapsedTime(planned, claimed).TotalMilliseconds, Stopwatch.GetElapsedTime(claimed, marked).TotalMilliseconds,
             Stopwatch.GetElapsedTime(marked, reasoned).TotalMilliseconds, Stopwatch.GetElapsedTime(reasoned).TotalMilliseconds);
@@ -230,38 +233,85 @@ public sealed class AdmissionPass(
 
     const int ReasonsEveryPass = 256;
 
+    /// <summary>What a pass reads of a queued job each time: the rest is fixed at submit (<see cref="AdmissionCache"/>).</summary>
+    public sealed record QueuedRow(long Id, string Type, long Priority, DateTime QueuedSince);
+
     /// <summary>
-    /// Queued jobs in their planner form: every one when <paramref name="whole"/>, otherwise each strict type's first
-    /// <c>Queue:PlanWindow</c> (backfill types whole: a job far back may fit first). What a job asks for never changes
-    /// once it is queued, so its parsed instances come from <see cref="AdmissionCache"/>; only jobs new to this worker
-    /// have their instance rows read.
+    /// What a pass reads: the queued jobs (each strict type's first window and one more, or all of them; every
+    /// backfill type's all) and every provider with its inventories, usages, traits and aggregates.
     /// </summary>
-    /// <returns>The jobs read, the last one read of each type cut short, and how many jobs are queued in all.</returns>
-    async Task<(Dictionary<long, Queued> Queued, Dictionary<string, QueuedJob> ReadUpTo, int Total)> LoadQueued(bool whole, CancellationToken ct)
+    public sealed record PassRows(
+        List<QueuedRow> Jobs,
+        List<(long Id, Guid Uuid, string Name, long? ParentId)> Providers,
+        Dictionary<int, string> Classes,
+        List<(long Provider, int Class, AllocationPlanner.Inventory Inventory)> Inventories,
+        List<(long Provider, int Class, long Used)> Used,
+        List<(long Provider, string Trait)> Traits,
+        List<(long Provider, Guid Aggregate)> Aggregates);
+
+    /// <summary>The portable reads (SQLite, the embedded default): <see cref="PostgresAdmissionReads"/> statement by statement.</summary>
+    async Task<PassRows> ReadRows(int? window, CancellationToken ct)
     {
         var queuedJobs = db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued);
-        var counts = await queuedJobs.GroupBy(j => j.Type).Select(g => new { Type = g.Key, Count = g.Count() }).ToListAsync(ct);
-        var window = queueOptions.Value.PlanWindow;
-        var cutTypes = whole ? [] : counts
-            .Where(c => c.Count > window && queueOptions.Value.For(c.Type).Policy != TypePolicy.Backfill).Select(c => c.Type).ToList();
-        static IQueryable<QueuedRow> Rows(IQueryable<JobRecord> jobs) => jobs.Select(j => new QueuedRow(j.Id, j.Priority, j.QueuedSince));
-        var jobs = await Rows(queuedJobs.Where(j => !cutTypes.Contains(j.Type))).ToListAsync(ct);
-        foreach (var type in cutTypes)
-            jobs.AddRange(await Rows(queuedJobs.Where(j => j.Type == type).OrderBy(j => j.Priority).ThenBy(j => j.Id).Take(window)).ToListAsync(ct));
-        var total = counts.Sum(c => c.Count);
-        if (jobs.Count == 0)
-            return ([], [], total);
+        var jobs = new List<QueuedRow>();
+        foreach (var type in await queuedJobs.Select(j => j.Type).Distinct().ToListAsync(ct))
+        {
+            var ofType = queuedJobs.Where(j => j.Type == type).OrderBy(j => j.Priority).ThenBy(j => j.Id);
+            var read = window is { } limit && queueOptions.Value.For(type).Policy != TypePolicy.Backfill ? ofType.Take(limit + 1) : ofType;
+            jobs.AddRange(await read.Select(j => new QueuedRow(j.Id, j.Type, j.Priority, j.QueuedSince)).ToListAsync(ct));
+        }
+        var providers = (await db.ResourceProviders.AsNoTracking().Select(p => new { p.Id, p.Uuid, p.Name, p.ParentId }).ToListAsync(ct))
+            .Select(p => (p.Id, p.Uuid, p.Name, p.ParentId)).ToList();
+        var classes = await db.ResourceClasses.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, ct);
+        var inventories = (await db.Inventories.AsNoTracking().ToListAsync(ct))
+            .Select(i => (i.ResourceProviderId, i.ResourceClassId, AllocationWriter.ToPlan(i))).ToList();
+        var used = (await db.Allocations.GroupBy(a => new { a.ResourceProviderId, a.ResourceClassId })
+                .Select(g => new { g.Key.ResourceProviderId, g.Key.ResourceClassId, Used = g.Sum(a => (long)a.Used) }).ToListAsync(ct))
+            .Select(u => (u.ResourceProviderId, u.ResourceClassId, u.Used)).ToList();
+        var traits = (await (from pt in db.ProviderTraits
+                             join t in db.Traits on pt.TraitId equals t.Id
+                             select new { pt.ResourceProviderId, t.Name }).ToListAsync(ct))
+            .Select(t => (t.ResourceProviderId, t.Name)).ToList();
+        var aggregates = (await (from pa in db.ProviderAggregates
+                                 join a in db.Aggregates on pa.AggregateId equals a.Id
+                                 select new { pa.ResourceProviderId, a.Uuid }).ToListAsync(ct))
+            .Select(a => (a.ResourceProviderId, Guid.Parse(a.Uuid))).ToList();
+        return new PassRows(jobs, providers, classes, inventories, used, traits, aggregates);
+    }
+
+    /// <summary>
+    /// The queued jobs read, in their planner form. A strict type with more than <paramref name="window"/> queued jobs
+    /// is cut there: the last job given of it goes into <c>ReadUpTo</c>, and the planner stops where that could matter.
+    /// What a job asks for never changes once it is queued, so its parsed instances come from
+    /// <see cref="AdmissionCache"/>; only jobs new to this worker have their instance rows read.
+    /// </summary>
+    async Task<(Dictionary<long, Queued> Queued, Dictionary<string, QueuedJob> ReadUpTo)> PlannerJobs(
+        List<QueuedRow> rows, int? window, bool whole, CancellationToken ct)
+    {
+        var jobs = new List<QueuedRow>(rows.Count);
+        var cutTypes = new List<string>();
+        foreach (var type in rows.GroupBy(r => r.Type, StringComparer.Ordinal))
+        {
+            var ofType = type.OrderBy(r => r.Priority).ThenBy(r => r.Id).ToList();
+            if (window is { } limit && ofType.Count > limit && queueOptions.Value.For(type.Key).Policy != TypePolicy.Backfill)
+            {
+                jobs.AddRange(ofType.Take(limit));
+                cutTypes.Add(type.Key);
+            }
+            else
+                jobs.AddRange(ofType);
+        }
 
         var missing = jobs.Where(j => !cache.Contains(j.Id)).Select(j => j.Id).ToList();
         if (missing.Count > 0)
         {
-            var rows = (await db.JobInstances.AsNoTracking().Where(i => missing.Contains(i.JobId)).ToListAsync(ct)).ToLookup(i => i.JobId);
+            var instanceRows = (await db.JobInstances.AsNoTracking().Where(i => missing.Contains(i.JobId)).ToListAsync(ct)).ToLookup(i => i.JobId);
             var fixedParts = await db.Jobs.AsNoTracking().Where(j => missing.Contains(j.Id))
                 .Select(j => new { j.Id, j.Type, j.RequestId, j.OwnerId, j.Project, j.AggregateUuid, j.AggregateLabel, j.Reason }).ToListAsync(ct);
             foreach (var job in fixedParts)
             {
                 var memberOf = job.AggregateUuid is { } aggregate ? new MemberOf(aggregate, job.AggregateLabel ?? aggregate.ToString()) : null;
-                var instances = rows[job.Id].OrderBy(i => i.Index).ToList();
+                var instances = instanceRows[job.Id].OrderBy(i => i.Index).ToList();
                 cache.Add(job.Id, new AdmissionCache.Job(job.Type, job.RequestId, job.OwnerId, job.Project,
                     instances.Select(i => Request(i, memberOf)).ToList(), instances.Select(i => i.ServerUuid).ToList()));
                 cache.ReasonStored(job.Id, job.Reason);
@@ -283,31 +333,21 @@ public sealed class AdmissionPass(
         foreach (var type in cutTypes)
             if (queued.Values.Select(q => q.Job).Where(j => j.Type == type).MaxBy(j => (j.Priority, j.Id)) is { } last)
                 readUpTo[type] = last;
-        return (queued, readUpTo, total);
+        return (queued, readUpTo);
     }
 
-    /// <summary>Every provider with its inventories, usages, traits and aggregates, as the planner reads the cloud.</summary>
-    async Task<CloudState> LoadCloud(CancellationToken ct)
+    /// <summary>The cloud as the planner reads it.</summary>
+    static CloudState Cloud(PassRows rows)
     {
-        var providers = await db.ResourceProviders.AsNoTracking().Select(p => new { p.Id, p.Uuid, p.Name, p.ParentId }).ToListAsync(ct);
-        var uuids = providers.ToDictionary(p => p.Id, p => p.Uuid);
-        var classes = await db.ResourceClasses.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, ct);
-        var inventories = (await db.Inventories.AsNoTracking().ToListAsync(ct)).ToLookup(i => i.ResourceProviderId);
-        var usages = (await db.Allocations.GroupBy(a => new { a.ResourceProviderId, a.ResourceClassId })
-                .Select(g => new { g.Key.ResourceProviderId, g.Key.ResourceClassId, Used = g.Sum(a => (long)a.Used) }).ToListAsync(ct))
-            .ToLookup(u => u.ResourceProviderId);
-        var traits = (await (from pt in db.ProviderTraits
-                             join t in db.Traits on pt.TraitId equals t.Id
-                             select new { pt.ResourceProviderId, t.Name }).ToListAsync(ct))
-            .ToLookup(t => t.ResourceProviderId, t => t.Name);
-        var aggregates = (await (from pa in db.ProviderAggregates
-                                 join a in db.Aggregates on pa.AggregateId equals a.Id
-                                 select new { pa.ResourceProviderId, a.Uuid }).ToListAsync(ct))
-            .ToLookup(a => a.ResourceProviderId, a => Guid.Parse(a.Uuid));
-        return new CloudState(providers.Select(p => new ProviderSnapshot(
+        var uuids = rows.Providers.ToDictionary(p => p.Id, p => p.Uuid);
+        var inventories = rows.Inventories.ToLookup(i => i.Provider);
+        var usages = rows.Used.ToLookup(u => u.Provider);
+        var traits = rows.Traits.ToLookup(t => t.Provider, t => t.Trait);
+        var aggregates = rows.Aggregates.ToLookup(a => a.Provider, a => a.Aggregate);
+        return new CloudState(rows.Providers.Select(p => new ProviderSnapshot(
             p.Uuid, p.Name,
-            inventories[p.Id].ToDictionary(i => classes[i.ResourceClassId], AllocationWriter.ToPlan, StringComparer.Ordinal),
-            usages[p.Id].ToDictionary(u => classes[u.ResourceClassId], u => u.Used, StringComparer.Ordinal))
+            inventories[p.Id].ToDictionary(i => rows.Classes[i.Class], i => i.Inventory, StringComparer.Ordinal),
+            usages[p.Id].ToDictionary(u => rows.Classes[u.Class], u => u.Used, StringComparer.Ordinal))
         {
             ParentUuid = p.ParentId is { } parent ? uuids.GetValueOrDefault(parent) : null,
             Traits = traits[p.Id].ToFrozenSet(StringComparer.Ordinal),
@@ -319,9 +359,6 @@ public sealed class AdmissionPass(
         policy.Policy == TypePolicy.Backfill ? AdmissionOrder.Backfill : AdmissionOrder.Strict,
         policy.BackfillMaxHeadWait,
         policy.Placement == TypePolicy.Pack ? HostSelection.Pack : HostSelection.Spread);
-
-    /// <summary>What a pass reads of a queued job each time: the rest is fixed at submit (<see cref="AdmissionCache"/>).</summary>
-    sealed record QueuedRow(long Id, long Priority, DateTime QueuedSince);
 
     /// <summary>A queued job: the planner's view of it, whose its claims are, and its instances' server uuids in
     /// instance order.</summary>

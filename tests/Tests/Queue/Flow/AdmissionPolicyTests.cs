@@ -5,8 +5,10 @@ using static Tests.Queue.QueueClient;
 namespace Tests.Queue.Flow;
 
 /// <summary>Order (strict, backfill) and where instances land (spread, pack, traits, aggregates, resource classes).</summary>
-public sealed class AdmissionPolicyTests
+public class AdmissionPolicyTests
 {
+    protected virtual bool OnPostgres => false;
+
     static string Url(CallbackReceiver receiver, string name) => receiver.Url("/jobs/" + name).ToString();
 
     static List<string> Hosts(JsonElement job) =>
@@ -16,7 +18,7 @@ public sealed class AdmissionPolicyTests
     public async Task In_strict_order_a_small_later_job_waits_behind_a_big_head_of_its_type_but_not_of_another_type()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Admin.Host("host-a", Inventory(4));
 
         await service.Member.Create("vm", "big", Url(receiver, "big"), JobData(Instance(8, 1024, 1)));
@@ -35,7 +37,7 @@ public sealed class AdmissionPolicyTests
     public async Task Across_types_the_lower_priority_is_admitted_first_when_capacity_arrives()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Member.Create("kube", "earlier", Url(receiver, "earlier"), JobData(Instance(4, 1024, 1)));
         await service.Member.Create("vm", "later", Url(receiver, "later"), JobData(Instance(4, 1024, 1)));
         Assert.Equal("no host exists", (await service.Member.WaitForReason("vm", "later")).GetProperty("Reason").GetString());
@@ -54,7 +56,7 @@ public sealed class AdmissionPolicyTests
     public async Task No_more_jobs_are_admitted_than_fit_and_finishing_some_admits_as_many_more()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         var host = await service.Admin.Host("host-a", Inventory(30, 30 * 1024, 300));
         var ids = Enumerable.Range(0, 40).Select(i => $"j{i:D2}").ToList();
 
@@ -98,7 +100,7 @@ public sealed class AdmissionPolicyTests
     public async Task Deleting_the_blocked_head_of_a_strict_queue_admits_the_job_behind_it()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Admin.Host("host-a", Inventory(4));
         await service.Member.Create("vm", "big", Url(receiver, "big"), JobData(Instance(8, 1024, 1)));
         await service.Member.Create("vm", "small", Url(receiver, "small"), JobData(Instance(1, 64, 1)));
@@ -113,7 +115,7 @@ public sealed class AdmissionPolicyTests
     public async Task Moving_a_small_job_to_the_front_of_a_strict_queue_admits_it()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Admin.Host("host-a", Inventory(4));
         await service.Member.Create("vm", "big", Url(receiver, "big"), JobData(Instance(8, 1024, 1)));
         await service.Member.Create("vm", "small", Url(receiver, "small"), JobData(Instance(1, 64, 1)));
@@ -131,7 +133,7 @@ public sealed class AdmissionPolicyTests
     public async Task With_backfill_a_small_later_job_that_fits_goes_before_the_waiting_head()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService(new() { ["Queue:Types:batch:Policy"] = "backfill" });
+        await using var service = await FlowService.Start(OnPostgres, new() { ["Queue:Types:batch:Policy"] = "backfill" });
         await service.Admin.Host("host-a", Inventory(4));
 
         await service.Member.Create("batch", "big", Url(receiver, "big"), JobData(Instance(8, 1024, 1)));
@@ -148,7 +150,7 @@ public sealed class AdmissionPolicyTests
     public async Task Backfill_stops_once_the_head_has_waited_past_the_bound()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService(new()
+        await using var service = await FlowService.Start(OnPostgres, new()
         {
             ["Queue:Types:batch:Policy"] = "backfill",
             ["Queue:Types:batch:BackfillMaxHeadWait"] = "00:00:01",
@@ -171,7 +173,7 @@ public sealed class AdmissionPolicyTests
     public async Task Spread_puts_instances_on_the_least_loaded_hosts_and_pack_on_the_most_loaded(string placement, int hostsUsed)
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService(new() { ["Queue:Types:vm:Placement"] = placement });
+        await using var service = await FlowService.Start(OnPostgres, new() { ["Queue:Types:vm:Placement"] = placement });
         await service.Admin.Host("host-a", Inventory(8));
         await service.Admin.Host("host-b", Inventory(8));
 
@@ -191,7 +193,7 @@ public sealed class AdmissionPolicyTests
     public async Task Spread_sends_a_new_job_to_the_emptier_host()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Admin.Host("host-a", Inventory(8));
         await service.Member.Create("vm", "first", Url(receiver, "first"), JobData(Instance(4, 64, 1)));
         var first = Hosts(await service.Member.WaitForStatus("vm", "first", "running"))[0];
@@ -207,7 +209,7 @@ public sealed class AdmissionPolicyTests
     public async Task Required_and_forbidden_traits_choose_the_host()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Admin.Host("host-a", Inventory(8));
         var fast = await service.Admin.Host("host-b", Inventory(8));
         await service.Admin.SetTraits(fast, "CUSTOM_FAST", "HW_CPU_X86_AVX2");
@@ -227,7 +229,7 @@ public sealed class AdmissionPolicyTests
     public async Task A_job_needing_a_trait_no_host_has_waits_and_giving_a_host_the_trait_admits_it()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         var host = await service.Admin.Host("host-a", Inventory(8));
         var wantsGpu = Instance(1, 64, 1);
         wantsGpu["Traits"] = new[] { "CUSTOM_GPU_READY" };
@@ -247,7 +249,7 @@ public sealed class AdmissionPolicyTests
         var rack1 = Guid.NewGuid();
         var rack2 = Guid.NewGuid();
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService(new() { ["Queue:Aggregates:rack1"] = rack1.ToString() });
+        await using var service = await FlowService.Start(OnPostgres, new() { ["Queue:Aggregates:rack1"] = rack1.ToString() });
         var a = await service.Admin.Host("host-a", Inventory(8));
         var b = await service.Admin.Host("host-b", Inventory(8));
         await service.Admin.SetAggregates(b, rack1);
@@ -273,7 +275,7 @@ public sealed class AdmissionPolicyTests
     {
         var rack1 = Guid.NewGuid();
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService(new() { ["Queue:Aggregates:rack1"] = rack1.ToString() });
+        await using var service = await FlowService.Start(OnPostgres, new() { ["Queue:Aggregates:rack1"] = rack1.ToString() });
         await service.Admin.Host("host-big", Inventory(32));
         await service.Admin.SetAggregates(await service.Admin.Host("host-small", Inventory(8)), rack1);
         var data = JobData(Instance(16, 1024, 1));
@@ -289,7 +291,7 @@ public sealed class AdmissionPolicyTests
     public async Task Disk_0_is_left_out_of_the_claim_so_a_host_without_disk_inventory_takes_it()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         var host = await service.Admin.Host("diskless", new() { ["VCPU"] = 4, ["MEMORY_MB"] = 4096 });
 
         await service.Member.Create("vm", "no-disk", Url(receiver, "no-disk"), JobData(Instance(2, 1024, 0)));
@@ -305,7 +307,7 @@ public sealed class AdmissionPolicyTests
     public async Task More_resource_classes_are_claimed_with_the_instance()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         Assert.Equal(System.Net.HttpStatusCode.Created, (await service.Admin.Placement(HttpMethod.Put, "/resource_classes/CUSTOM_LICENSE")).Status);
         await service.Admin.Host("host-a", Inventory(8));
         var licensed = await service.Admin.Host("host-b", new() { ["VCPU"] = 8, ["MEMORY_MB"] = 4096, ["DISK_GB"] = 100, ["CUSTOM_LICENSE"] = 2 });
@@ -323,4 +325,10 @@ public sealed class AdmissionPolicyTests
         Assert.Equal(2, allocation.GetProperty("resources").GetProperty("CUSTOM_LICENSE").GetInt32());
         Assert.Equal("needs CUSTOM_LICENSE 2 on one host; largest free is 0", waiting.GetProperty("Reason").GetString());
     }
+}
+
+/// <summary>Order (strict, backfill) and where instances land, on PostgreSQL.</summary>
+public sealed class AdmissionPolicyTestsOnPostgres : AdmissionPolicyTests
+{
+    protected override bool OnPostgres => true;
 }

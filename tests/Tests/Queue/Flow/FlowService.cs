@@ -5,20 +5,29 @@ namespace Tests.Queue.Flow;
 /// <summary>
 /// An embedded service of its own for one flow test: callbacks may reach loopback (the receivers run there), and the
 /// periodic sweep runs once at start and then not for an hour, so whatever admits a job during a test was woken by an
-/// event, not by the safety net.
+/// event, not by the safety net. It runs on SQLite, the embedded default, or on a fresh PostgreSQL database of its own
+/// (<see cref="OnPostgres"/>), where admission reads through its own statements.
 /// </summary>
 public sealed class FlowService : IAsyncDisposable
 {
     readonly EmbeddedService service;
+    readonly string? database;
 
-    public FlowService(Dictionary<string, string?>? overrides = null)
+    public FlowService(Dictionary<string, string?>? overrides = null) : this(overrides, null)
     {
+    }
+
+    FlowService(Dictionary<string, string?>? overrides, string? database)
+    {
+        this.database = database;
         var settings = new Dictionary<string, string?>
         {
             ["Callbacks:AllowPrivateNetworks"] = "true",
             ["Callbacks:Timeout"] = "00:00:03",
             ["Queue:SweepInterval"] = "01:00:00",
         };
+        if (database is not null)
+            (settings["Database:Provider"], settings["ConnectionStrings:Database"]) = ("Postgres", database);
         foreach (var (key, value) in overrides ?? [])
             settings[key] = value;
         service = new EmbeddedService(settings);
@@ -31,5 +40,17 @@ public sealed class FlowService : IAsyncDisposable
     /// <summary>A member of project <c>p1</c>, who submits the jobs.</summary>
     public QueueClient Member => Admin.As("alice:p1");
 
-    public ValueTask DisposeAsync() => service.DisposeAsync();
+    public static async Task<FlowService> OnPostgres(Dictionary<string, string?>? overrides = null) =>
+        new(overrides, await TestServers.CreateDatabase("flow"));
+
+    /// <summary>Starts a service the way a test class asks: on SQLite, or on PostgreSQL.</summary>
+    public static async Task<FlowService> Start(bool onPostgres, Dictionary<string, string?>? overrides = null) =>
+        onPostgres ? await OnPostgres(overrides) : new FlowService(overrides);
+
+    public async ValueTask DisposeAsync()
+    {
+        await service.DisposeAsync();
+        if (database is not null)
+            await TestServers.DropDatabase(database);
+    }
 }

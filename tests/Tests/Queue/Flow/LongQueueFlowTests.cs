@@ -9,14 +9,16 @@ namespace Tests.Queue.Flow;
 /// A strict queue many times longer than what a pass reads of it (<c>Queue:PlanWindow</c>): the passes that stop at the
 /// window's end run again at once, so every job is admitted, in queue order, with the sweep an hour away.
 /// </summary>
-public sealed class LongQueueFlowTests
+public class LongQueueFlowTests
 {
+    protected virtual bool OnPostgres => false;
+
     [Fact]
     public async Task A_queue_longer_than_a_pass_reads_is_admitted_whole_in_order_once_capacity_arrives()
     {
         const int window = 10, count = 8 * window + 5;
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService(new() { ["Queue:PlanWindow"] = window.ToString() });
+        await using var service = await FlowService.Start(OnPostgres, new() { ["Queue:PlanWindow"] = window.ToString() });
         var host = await service.Admin.Host("host-a", Inventory(1));
         await service.Member.Create("vm", "blocker", receiver.Url("/jobs/blocker").ToString(), JobData(Instance(1, 16, 0)));
         await service.Member.WaitForStatus("vm", "blocker", "running");
@@ -52,4 +54,10 @@ public sealed class LongQueueFlowTests
         Assert.Equal(count, admittedAt.Count);
         Assert.Equal(admittedAt.Order(), admittedAt);
     }
+}
+
+/// <summary>The same long queue on PostgreSQL.</summary>
+public sealed class LongQueueFlowTestsOnPostgres : LongQueueFlowTests
+{
+    protected override bool OnPostgres => true;
 }

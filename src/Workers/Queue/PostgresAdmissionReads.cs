@@ -1,0 +1,94 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
+using Workers.Data;
+using Workers.Placement;
+
+namespace Workers.Queue;
+
+/// <summary>
+/// <see cref="AdmissionPass"/>'s reads on PostgreSQL: the queued jobs and the whole cloud in one batch of statements,
+/// so one round trip, read straight into <see cref="AdmissionPass.PassRows"/>. The rows and their meaning are exactly
+/// those of the portable path.
+/// </summary>
+public static class PostgresAdmissionReads
+{
+    // The queued types are found by skipping through the partial index of queued jobs (one probe per type), and each
+    // type's jobs come from the same index in queue order: a strict type's first $1 + 1 (all of them when $1 is null),
+    // a backfill type's all. A type is backfill when configured so ($2), or when not configured strict ($3) and the
+    // default is backfill ($4).
+    const string QueuedJobs = """
+        WITH RECURSIVE types AS (
+            (SELECT type FROM jobs WHERE status = 'queued' ORDER BY type LIMIT 1)
+            UNION ALL
+            SELECT (SELECT j.type FROM jobs j WHERE j.status = 'queued' AND j.type > t.type ORDER BY j.type LIMIT 1)
+            FROM types t WHERE t.type IS NOT NULL)
+        SELECT q.id, q.type, q.priority, q.queued_since FROM types t CROSS JOIN LATERAL (
+            SELECT j.id, j.type, j.priority, j.queued_since FROM jobs j WHERE j.status = 'queued' AND j.type = t.type
+            ORDER BY j.priority, j.id
+            LIMIT CASE WHEN t.type = ANY($2) OR ($4 AND NOT t.type = ANY($3)) THEN NULL ELSE $1 + 1 END) q
+        WHERE t.type IS NOT NULL
+        """;
+
+    static readonly string[] CloudStatements =
+    [
+        "SELECT id, uuid, name, parent_provider_id FROM resource_providers",
+        "SELECT id, name FROM resource_classes",
+        "SELECT resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio FROM inventories",
+        // sum() of an integer column is a bigint, summed without numeric's cost.
+        "SELECT resource_provider_id, resource_class_id, sum(used) FROM allocations GROUP BY resource_provider_id, resource_class_id",
+        "SELECT pt.resource_provider_id, t.name FROM resource_provider_traits pt JOIN traits t ON t.id = pt.trait_id",
+        "SELECT pa.resource_provider_id, a.uuid FROM resource_provider_aggregates pa JOIN placement_aggregates a ON a.id = pa.aggregate_id",
+    ];
+
+    /// <param name="window">How many jobs of each strict type to give (one more is read, to tell whether there are
+    /// more); null for every queued job.</param>
+    public static async Task<AdmissionPass.PassRows> Read(ServiceDb db, int? window, QueueOptions options, CancellationToken ct)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        var transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("An admission pass reads inside its transaction.");
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var configured = options.Types.Keys.ToLookup(type => options.For(type).Policy == TypePolicy.Backfill);
+        var queued = new NpgsqlBatchCommand(QueuedJobs);
+        queued.Parameters.Add(new NpgsqlParameter { Value = (object?)window ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        queued.Parameters.Add(new NpgsqlParameter { Value = configured[true].ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        queued.Parameters.Add(new NpgsqlParameter { Value = configured[false].ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        queued.Parameters.Add(new NpgsqlParameter { Value = (options.Defaults.Policy ?? TypePolicy.Strict) == TypePolicy.Backfill });
+        batch.BatchCommands.Add(queued);
+        foreach (var sql in CloudStatements)
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+
+        var jobs = new List<AdmissionPass.QueuedRow>();
+        while (await reader.ReadAsync(ct))
+            jobs.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetDateTime(3)));
+        await reader.NextResultAsync(ct);
+        var providers = new List<(long, Guid, string, long?)>();
+        while (await reader.ReadAsync(ct))
+            providers.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3)));
+        await reader.NextResultAsync(ct);
+        var classes = new Dictionary<int, string>();
+        while (await reader.ReadAsync(ct))
+            classes[reader.GetInt32(0)] = reader.GetString(1);
+        await reader.NextResultAsync(ct);
+        var inventories = new List<(long, int, AllocationPlanner.Inventory)>();
+        while (await reader.ReadAsync(ct))
+            inventories.Add((reader.GetInt64(0), reader.GetInt32(1), new AllocationPlanner.Inventory(reader.GetInt32(2), reader.GetInt32(3),
+                reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetDouble(7))));
+        await reader.NextResultAsync(ct);
+        var used = new List<(long, int, long)>();
+        while (await reader.ReadAsync(ct))
+            used.Add((reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2)));
+        await reader.NextResultAsync(ct);
+        var traits = new List<(long, string)>();
+        while (await reader.ReadAsync(ct))
+            traits.Add((reader.GetInt64(0), reader.GetString(1)));
+        await reader.NextResultAsync(ct);
+        var aggregates = new List<(long, Guid)>();
+        while (await reader.ReadAsync(ct))
+            aggregates.Add((reader.GetInt64(0), Guid.Parse(reader.GetString(1))));
+        return new AdmissionPass.PassRows(jobs, providers, classes, inventories, used, traits, aggregates);
+    }
+}
