@@ -181,17 +181,16 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
             consumer.Property(x => x.ConsumerTypeId).HasColumnName("consumer_type_id");
             consumer.Property(x => x.CreatedAt).HasColumnName("created_at");
             consumer.Property(x => x.UpdatedAt).HasColumnName("updated_at");
-            // Allocations refer to their consumer by uuid (as in Placement), so the uuid is a key.
+            // Allocations refer to their consumer by uuid (as in Placement): one consumer per uuid.
             consumer.HasAlternateKey(x => x.Uuid).HasName("uniq_consumers0uuid");
             consumer.HasIndex(x => new { x.ProjectId, x.UserId }).HasDatabaseName("ix_consumers_project_id_user_id");
             consumer.HasIndex(x => x.UserId).HasDatabaseName("ix_consumers_user_id");
             consumer.HasIndex(x => x.ConsumerTypeId).HasDatabaseName("ix_consumers_consumer_type_id");
-            consumer.HasOne<ProjectRecord>().WithMany().HasForeignKey(x => x.ProjectId)
-                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_consumers_project");
-            consumer.HasOne<UserRecord>().WithMany().HasForeignKey(x => x.UserId)
-                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_consumers_user");
-            consumer.HasOne<ConsumerTypeRecord>().WithMany().HasForeignKey(x => x.ConsumerTypeId)
-                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_consumers_consumer_type");
+            // No foreign keys here or on allocations, as in Placement: each would cost a lookup and a row lock for every
+            // row written, and the writers hold the line themselves. Projects, users and consumer types are never
+            // deleted; a consumer's allocations go with it under its row lock (AllocationWriter, ConsumerLocks); a
+            // provider is deleted only under its row lock once it holds none (DeleteResourceProviderConsumer); a
+            // resource class only once no inventory (which every allocation needs) names it.
         });
 
         model.Entity<AllocationRecord>(alloc =>
@@ -209,13 +208,6 @@ public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(o
                 .HasDatabaseName("ix_allocations_resource_provider_class_used");
             alloc.HasIndex(x => x.ConsumerUuid).HasDatabaseName("ix_allocations_consumer_uuid");
             alloc.HasIndex(x => x.ResourceClassId).HasDatabaseName("ix_allocations_resource_class_id");
-            // A provider or class with allocations cannot go: Placement answers "in use" first, the database backs it.
-            alloc.HasOne<ResourceProviderRecord>().WithMany().HasForeignKey(x => x.ResourceProviderId)
-                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_allocations_provider");
-            alloc.HasOne<ConsumerRecord>().WithMany().HasForeignKey(x => x.ConsumerUuid).HasPrincipalKey(x => x.Uuid)
-                .OnDelete(DeleteBehavior.Cascade).HasConstraintName("fk_allocations_consumer");
-            alloc.HasOne<ResourceClassRecord>().WithMany().HasForeignKey(x => x.ResourceClassId)
-                .OnDelete(DeleteBehavior.Restrict).HasConstraintName("fk_allocations_resource_class");
         });
 
         model.Entity<JobRecord>(job =>

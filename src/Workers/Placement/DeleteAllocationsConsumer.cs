@@ -15,6 +15,7 @@ public sealed class DeleteAllocationsConsumer(ServiceDb db, Inbox.Inbox inbox) :
         var uuid = context.Message.ConsumerUuid;
         var result = await inbox.Apply(context, async ct =>
         {
+            await ConsumerLocks.Lock(db, [uuid], ct);
             var consumer = await db.Consumers.SingleOrDefaultAsync(c => c.Uuid == uuid, ct);
             var providerIds = consumer is null ? [] : await db.Allocations.Where(a => a.ConsumerUuid == uuid)
                 .Select(a => a.ResourceProviderId).Distinct().ToListAsync(ct);

@@ -18,7 +18,7 @@ public sealed class DeleteResourceClassConsumer(ServiceDb db, Inbox.Inbox inbox)
         if (ResourceClassRules.IsStandard(record))
             return new(null, false, new PlacementProblem(400, PlacementProblem.UndefinedCode,
                 $"Error in delete resource class: Cannot delete standard resource class {name}."));
-        // An inventory of the class is the in-use test (allocations need an inventory); the foreign keys back it.
+        // An inventory of the class is the in-use test (allocations need an inventory); the inventories' foreign key backs it.
         if (await db.Inventories.AnyAsync(x => x.ResourceClassId == record.Id, ct))
             return new(null, false, new PlacementProblem(409, PlacementProblem.UndefinedCode,
                 $"Error in delete resource class: Cannot delete resource class {name}. Class is in use in inventory."));

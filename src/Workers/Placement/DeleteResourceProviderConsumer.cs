@@ -16,7 +16,9 @@ public sealed class DeleteResourceProviderConsumer(ServiceDb db, Inbox.Inbox inb
         if (provider is null)
             return new(null, new PlacementProblem(404, PlacementProblem.UndefinedCode,
                 $"No resource provider with uuid {command.Uuid} found for delete"));
-        // The foreign key refuses a parent's delete too; a child added concurrently surfaces as a retry that lands here.
+        // Under the lock every allocation writer takes on it: an allocation committed before it is seen below, and none
+        // can follow. The foreign key refuses a parent's delete too; a child added concurrently surfaces as a retry that lands here.
+        await ProviderLocks.Lock(db, [provider.Id], ct);
         if (await db.ResourceProviders.AnyAsync(x => x.ParentId == provider.Id, ct))
             return new(null, new PlacementProblem(409, "placement.resource_provider.cannot_delete_parent",
                 $"Unable to delete parent resource provider {command.Uuid}: It has child resource providers."));

@@ -117,4 +117,47 @@ public sealed class AllocationConcurrencyTests
         Assert.Equal(gpuUsers.Count, await db.Allocations.CountAsync(x => x.ResourceClassId == gpu.Id));
         Assert.Single(await db.Allocations.Where(x => x.ResourceClassId == gpu.Id).Select(x => x.ResourceProviderId).Distinct().ToListAsync());
     }
+
+    [Fact]
+    public async Task Deletes_racing_writes_leave_no_allocation_without_its_provider_or_its_consumer()
+    {
+        // Allocations have no foreign keys (as in Placement): the locks alone must keep these lines.
+        await using var workers = await WorkerHarness.OnPostgres(await TestServers.CreateDatabase("alloc_deletes"));
+        var host = Guid.NewGuid();
+        Assert.NotNull((await workers.Ask<CreateResourceProvider, ResourceProviderResult>(new(host, "host", null))).Provider);
+        await workers.Ask<SetInventories, InventoriesResult>(new(host, 0, [Of("VCPU", 1000)], true));
+
+        var rounds = await Task.WhenAll(Enumerable.Range(0, 30).Select(async i =>
+        {
+            // A provider deleted while a new consumer claims on it.
+            var doomed = Guid.NewGuid();
+            Assert.NotNull((await workers.Ask<CreateResourceProvider, ResourceProviderResult>(new(doomed, $"doomed-{i}", null))).Provider);
+            await workers.Ask<SetInventories, InventoriesResult>(new(doomed, 0, [Of("VCPU", 10)], true));
+            // A consumer whose allocations are deleted while it moves to more.
+            var mover = Guid.NewGuid();
+            Assert.Null((await workers.Allocate(new([Holding(mover, null, (host, "VCPU", 1))], true, true, true))).Problem);
+
+            var claim = workers.Allocate(new([Holding(Guid.NewGuid(), null, (doomed, "VCPU", 1))], true, true, true));
+            var delete = workers.Ask<DeleteResourceProvider, ResourceProviderResult>(new(doomed));
+            var grow = workers.Allocate(new([Holding(mover, 1, (host, "VCPU", 2))], true, true, true));
+            var release = workers.Ask<DeleteAllocations, AllocationsResult>(new(mover));
+            await Task.WhenAll(claim, delete, grow, release);
+            return (Claim: claim.Result, Delete: delete.Result, Grow: grow.Result, Release: release.Result);
+        }));
+        Assert.False(await workers.Bus.Published.Any<Fault>());
+
+        await using var scope = workers.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ServiceDb>();
+        var orphans = await db.Allocations.CountAsync(a => !db.ResourceProviders.Any(p => p.Id == a.ResourceProviderId));
+        Assert.Equal(0, orphans);
+        var homeless = await db.Allocations.CountAsync(a => !db.Consumers.Any(c => c.Uuid == a.ConsumerUuid));
+        Assert.Equal(0, homeless);
+        // Each race went one way or the other, and the answers say which.
+        foreach (var round in rounds)
+        {
+            Assert.True(round.Claim.Problem is null || round.Delete.Problem is null, "a claim and a delete cannot both be refused");
+            if (round.Claim.Problem is null)
+                Assert.Equal("placement.resource_provider.inuse", round.Delete.Problem?.Code);
+        }
+    }
 }
