@@ -93,6 +93,7 @@ public static class WorkerRegistration
         bus.AddConsumer<ResendCallbackConsumer>();
         bus.AddConsumer<CapacityFreedConsumer>();
         bus.AddConsumer<QueueChangedConsumer>();
+        bus.AddPublishObserver<LocalAdmissionWake>();
         bus.AddConsumer<GetDatabaseHealthConsumer>();
         return bus;
     }

@@ -4,22 +4,55 @@ using MassTransit;
 
 namespace Workers.Queue;
 
+/// <summary>
+/// A worker that publishes a wake-up event (after its commit) wakes its own admission loop at once, without waiting
+/// for the broker to bring the event back, and marks the event as its own so that its consumers skip it when it does
+/// come back. Other workers wake when it reaches them. A wake-up that could not be published still wakes this worker.
+/// </summary>
+public sealed class LocalAdmissionWake(AdmissionSignal admission, WorkerIdentity worker) : IPublishObserver
+{
+    public const string WokenBy = "Admission-Woken-By";
+
+    static bool Wakes<T>(PublishContext<T> context) where T : class => context.Message is CapacityFreed or QueueChanged;
+
+    public Task PrePublish<T>(PublishContext<T> context) where T : class
+    {
+        if (Wakes(context))
+            context.Headers.Set(WokenBy, worker.Name);
+        return Task.CompletedTask;
+    }
+
+    public Task PostPublish<T>(PublishContext<T> context) where T : class
+    {
+        if (Wakes(context))
+            admission.Wake();
+        return Task.CompletedTask;
+    }
+
+    public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => PostPublish(context);
+
+    /// <summary>Whether this worker published the event, and so has already woken for it.</summary>
+    public static bool Own(ConsumeContext context, WorkerIdentity worker) => context.Headers.Get<string>(WokenBy) == worker.Name;
+}
+
 /// <summary>Capacity came back (allocations deleted or shrunk, inventory grown, traits or aggregates changed): try to admit.</summary>
-public sealed class CapacityFreedConsumer(AdmissionSignal admission) : IConsumer<CapacityFreed>
+public sealed class CapacityFreedConsumer(AdmissionSignal admission, WorkerIdentity worker) : IConsumer<CapacityFreed>
 {
     public Task Consume(ConsumeContext<CapacityFreed> context)
     {
-        admission.Wake();
+        if (!LocalAdmissionWake.Own(context, worker))
+            admission.Wake();
         return Task.CompletedTask;
     }
 }
 
 /// <summary>A queue changed (a job queued, reprioritised or deleted): try to admit.</summary>
-public sealed class QueueChangedConsumer(AdmissionSignal admission) : IConsumer<QueueChanged>
+public sealed class QueueChangedConsumer(AdmissionSignal admission, WorkerIdentity worker) : IConsumer<QueueChanged>
 {
     public Task Consume(ConsumeContext<QueueChanged> context)
     {
-        admission.Wake();
+        if (!LocalAdmissionWake.Own(context, worker))
+            admission.Wake();
         return Task.CompletedTask;
     }
 }

@@ -1,26 +1,59 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Workers.Data;
-using Workers.Placement;
 
 namespace Workers.Queue;
 
 /// <summary>
 /// Gives back what a running job's instances hold: their allocations and their consumers go, as a Placement
 /// <c>DELETE /allocations/{consumer}</c> of each would: under the consumers' locks, so no concurrent write to one of
-/// them is left behind; freeing capacity cannot overcommit, so no provider lock.
+/// them is left behind; freeing capacity cannot overcommit, so no provider lock. On PostgreSQL the lock and the
+/// deletes are one batch (one round trip); the deletes run after the lock is granted, so they see what its holder
+/// last committed.
 /// </summary>
 public static class JobRelease
 {
+    const string LockConsumers = """
+        SELECT uuid FROM consumers WHERE uuid IN (SELECT server_uuid FROM job_instances WHERE job_id = $1)
+        ORDER BY uuid FOR NO KEY UPDATE
+        """;
+
+    const string DeleteAllocations = """
+        WITH servers AS (SELECT server_uuid FROM job_instances WHERE job_id = $1),
+             freed AS (DELETE FROM allocations WHERE consumer_uuid IN (SELECT server_uuid FROM servers) RETURNING resource_provider_id),
+             consumers AS (DELETE FROM consumers WHERE uuid IN (SELECT server_uuid FROM servers))
+        SELECT uuid FROM resource_providers WHERE id IN (SELECT resource_provider_id FROM freed)
+        """;
+
     /// <returns>The providers that got capacity back, for the <c>CapacityFreed</c> nudge after the commit.</returns>
     public static async Task<List<Guid>> Release(ServiceDb db, long jobId, CancellationToken ct)
     {
+        if (db.Database.IsNpgsql())
+            return await ReleaseOnPostgres(db, jobId, ct);
+        // SQLite: one writer at a time, so no lock.
         var servers = await db.JobInstances.Where(i => i.JobId == jobId).Select(i => i.ServerUuid).ToListAsync(ct);
-        await ConsumerLocks.Lock(db, servers, ct);
         var providerIds = await db.Allocations.Where(a => servers.Contains(a.ConsumerUuid))
             .Select(a => a.ResourceProviderId).Distinct().ToListAsync(ct);
         var freed = await db.ResourceProviders.Where(p => providerIds.Contains(p.Id)).Select(p => p.Uuid).ToListAsync(ct);
         await db.Allocations.Where(a => servers.Contains(a.ConsumerUuid)).ExecuteDeleteAsync(ct);
         await db.Consumers.Where(c => servers.Contains(c.Uuid)).ExecuteDeleteAsync(ct);
+        return freed;
+    }
+
+    static async Task<List<Guid>> ReleaseOnPostgres(ServiceDb db, long jobId, CancellationToken ct)
+    {
+        var transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("A job is released inside its command's transaction.");
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), transaction)
+        {
+            BatchCommands = { new(LockConsumers) { Parameters = { new() { Value = jobId } } }, new(DeleteAllocations) { Parameters = { new() { Value = jobId } } } },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct);
+        var freed = new List<Guid>();
+        while (await reader.ReadAsync(ct))
+            freed.Add(reader.GetGuid(0));
         return freed;
     }
 }
