@@ -8,7 +8,8 @@
 # QueueBench fills every host with one job, queues J jobs that do not fit, then frees hosts: P of them at R per
 # second (latency without overload), the rest as fast as C clients can (throughput). For each admitted job:
 # latency = its callback's arrival - the start of the request that freed its host. Prints the figures and writes
-# bench/results/queue-<UTC timestamp>.md (indexed in bench/results/README.md).
+# bench/results/queue-<UTC timestamp>.md (indexed in bench/results/README.md). With --keep, the work folder keeps the
+# logs, result.json and result.admissions.csv (every admission: when its host was freed, its callback, its latency).
 # BENCH_OURS_ENV (environment): more settings for our processes, space-separated NAME=VALUE (log levels).
 set -uo pipefail
 

@@ -153,7 +153,13 @@ foreach (var (k, v) in facts)
 var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
 Console.WriteLine(json);
 if (o["--out"].Length > 0)
+{
     await File.WriteAllTextAsync(o["--out"], json);
+    // Every admission's figures beside the summary (seconds from the paced start), to see where a tail comes from.
+    await File.WriteAllLinesAsync(Path.ChangeExtension(o["--out"], ".admissions.csv"), first.OrderBy(a => freedAt[a.Host!])
+        .Select(a => FormattableString.Invariant($"{freedAt[a.Host!] - pacedStart:0.000},{a.At - pacedStart:0.000},{Latency(a):0.0},{a.Host},{a.RequestId}"))
+        .Prepend("freed_s,arrived_s,latency_ms,host,request_id"));
+}
 return all && duplicates >= 0 && unstable == 0 ? 0 : 1;
 
 static int FreePort()
