@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The queue benchmark (SPEC section 7): our service in the production shape (W Workers processes and one Api
+# The queue benchmark (SPEC section 7): our service in the production shape (N Workers processes and one Api
 # process, RabbitMQ with durable queues and publisher confirms, PostgreSQL with fsync and synchronous_commit on),
 # H hosts, J queued jobs, a real callback receiver on loopback (bench/QueueBench).
 #
-#   bench/queue.sh [--hosts H] [--jobs J] [--clients C] [--paced P] [--rate R] [--workers W] [--keep]
+#   bench/queue.sh [--hosts H] [--jobs J] [--clients C] [--warmup W] [--paced P] [--rate R] [--workers N] [--keep]
 #
-# QueueBench fills every host with one job, queues J jobs that do not fit, then frees hosts: P of them at R per
-# second (latency without overload), the rest as fast as C clients can (throughput). For each admitted job:
+# QueueBench fills every host with one job, queues J jobs that do not fit, then frees hosts: W of them at R per
+# second as a warm-up (not counted: finishing and admitting have run, as in a service that has been up a while),
+# P more at R per second (latency without overload), the rest as fast as C clients can (throughput). For each admitted job:
 # latency = its callback's arrival - the start of the request that freed its host. Prints the figures and writes
 # bench/results/queue-<UTC timestamp>.md (indexed in bench/results/README.md). With --keep, the work folder keeps the
 # logs, result.json and result.admissions.csv (every admission: when its host was freed, its callback, its latency).
@@ -19,13 +20,14 @@ PYTHON=/usr/bin/python3
 COMMAND_LINE=bench/queue.sh
 [ $# -gt 0 ] && COMMAND_LINE+=$(printf ' %q' "$@")
 
-HOSTS=1000 JOBS=10000 CLIENTS=16 PACED=200 RATE=50 WORKERS=2 KEEP=0
+HOSTS=1000 JOBS=10000 CLIENTS=16 WARMUP=20 PACED=200 RATE=50 WORKERS=2 KEEP=0
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --hosts) HOSTS=${2:?}; shift 2 ;;
     --jobs) JOBS=${2:?}; shift 2 ;;
     --clients) CLIENTS=${2:?}; shift 2 ;;
+    --warmup) WARMUP=${2:?}; shift 2 ;;
     --paced) PACED=${2:?}; shift 2 ;;
     --rate) RATE=${2:?}; shift 2 ;;
     --workers) WORKERS=${2:?}; shift 2 ;;
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
     *) echo "queue.sh: unknown option $1" >&2; usage ;;
     esac
 done
-for v in HOSTS JOBS CLIENTS PACED RATE WORKERS; do
+for v in HOSTS JOBS CLIENTS WARMUP PACED RATE WORKERS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "queue.sh: ${v,,} must be a whole number" >&2; exit 2; }
 done
 
@@ -79,7 +81,7 @@ start_ours "$WORK/ours" "$PORT" queue_bench queuebench || exit 1
 
 T0=$SECONDS
 dotnet bench/QueueBench/bin/Release/net10.0/QueueBench.dll --base "http://127.0.0.1:$PORT" --hosts "$HOSTS" --jobs "$JOBS" \
-    --clients "$CLIENTS" --paced "$PACED" --rate "$RATE" --out "$WORK/result.json" || { log "QueueBench failed"; FAILED=1; }
+    --clients "$CLIENTS" --warmup "$WARMUP" --paced "$PACED" --rate "$RATE" --out "$WORK/result.json" || { log "QueueBench failed"; FAILED=1; }
 ELAPSED=$((SECONDS - T0))
 MEMORY=()
 for i in "${!OURS_PIDS[@]}"; do
@@ -105,7 +107,7 @@ COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
     echo "- machine: $(machine); CPUs busy in the 3 s before the start (others' load): ${BUSY_NOTES[*]}"
     echo "- PostgreSQL $PG_VERSION ($PG_SETTINGS); RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null), quorum queues, publisher confirms"
     echo "- ours: $WORKERS Workers processes + 1 Api process (Release, Production, JSON logs${BENCH_OURS_ENV:+, with $BENCH_OURS_ENV}); load and receiver: bench/QueueBench, $CLIENTS clients, on the same machine"
-    echo "- workload: $HOSTS hosts (VCPU 16, MEMORY_MB 65536, DISK_GB 1000), each filled by one job; $JOBS queued jobs of VCPU 4 / 16384 MiB / 250 GiB (type vm, strict, spread); $PACED hosts freed at $RATE/s, then the rest by $CLIENTS clients at once; a host freed admits 4 jobs; whole run ${ELAPSED} s"
+    echo "- workload: $HOSTS hosts (VCPU 16, MEMORY_MB 65536, DISK_GB 1000), each filled by one job; $JOBS queued jobs of VCPU 4 / 16384 MiB / 250 GiB (type vm, strict, spread); $WARMUP hosts freed at $RATE/s as a warm-up (not counted), then $PACED more at $RATE/s, then the rest by $CLIENTS clients at once; a host freed admits 4 jobs; whole run ${ELAPSED} s"
     echo "- resident memory at the end: ${MEMORY[*]}; logs: $ERRORS Error and $WARNINGS Warning lines"
     echo
     echo "| figure | measured | bar | |"

@@ -4,20 +4,22 @@ using QueueBench;
 
 // The queue benchmark's driver (bench/queue.sh runs it against the service):
 //
-//   QueueBench --base URL [--hosts 1000] [--jobs 10000] [--clients 16] [--paced 200] [--rate 50]
+//   QueueBench --base URL [--hosts 1000] [--jobs 10000] [--clients 16] [--warmup 20] [--paced 200] [--rate 50]
 //              [--receiver-port P] [--out FILE.json]
 //
 // 1. setup: H hosts (VCPU 16, MEMORY_MB 65536, DISK_GB 1000) through Placement.
 // 2. fill: H jobs of type "fill", one whole host each; waits until every one is called back.
 // 3. queue: J jobs of type "vm" (VCPU 4, Memory 16384, Disk 250): nothing fits, all wait.
-// 4. paced: the first P fill jobs finish at R per second (status done), one request at a time on schedule.
-// 5. burst: the other fill jobs finish as fast as C clients can send.
+// 4. warm-up: the first W fill jobs finish at R per second, so that finishing and admitting have run before anything
+//    is measured (as a service that has been up a while has); their admissions are not counted.
+// 5. paced: the next P fill jobs finish at R per second (status done), one request at a time on schedule.
+// 6. burst: the other fill jobs finish as fast as C clients can send.
 // Every finished fill job frees one host, where four "vm" jobs fit. For each "vm" callback: latency = its arrival at
 // the receiver - the start of the request that freed its host. Admissions per second (burst) = "vm" callbacks
 // arrived / (last arrival - start of the burst's first request).
 var o = new Dictionary<string, string>
 {
-    ["--base"] = "", ["--hosts"] = "1000", ["--jobs"] = "10000", ["--clients"] = "16", ["--paced"] = "200", ["--rate"] = "50",
+    ["--base"] = "", ["--hosts"] = "1000", ["--jobs"] = "10000", ["--clients"] = "16", ["--warmup"] = "20", ["--paced"] = "200", ["--rate"] = "50",
     ["--receiver-port"] = "0", ["--out"] = "",
 };
 for (var i = 0; i + 1 < args.Length; i += 2)
@@ -35,7 +37,7 @@ if (o["--base"].Length == 0)
     return 2;
 }
 int Int(string name) => int.Parse(o[name], CultureInfo.InvariantCulture);
-var (hosts, jobs, clients, paced, rate) = (Int("--hosts"), Int("--jobs"), Int("--clients"), Int("--paced"), Int("--rate"));
+var (hosts, jobs, clients, warmup, paced, rate) = (Int("--hosts"), Int("--jobs"), Int("--clients"), Int("--warmup"), Int("--paced"), Int("--rate"));
 const int JobsPerHost = 4;
 ThreadPool.SetMinThreads(Math.Max(64, clients * 4), 64);
 
@@ -82,9 +84,9 @@ if (early > 0)
 var head = await service.Get("v1/vm/vm-0");
 facts["queued_head_reason"] = head?["data"]?["Reason"]?.ToString() ?? "";
 
-// Paced: one finish request every 1/R s, each on its own schedule (they do not wait for each other).
 var freedAt = new Dictionary<string, double>(); // host -> start of the request that freed it
 var requestMs = new List<double>();
+var finishMs = new Dictionary<string, double>(); // host -> how long the request that freed it took
 var gate = new object();
 async Task Free(int i)
 {
@@ -94,27 +96,41 @@ async Task Free(int i)
         freedAt[hostOf[id]] = started;
     await service.Finish("fill", id);
     lock (gate)
+    {
         requestMs.Add((Clock.Now - started) * 1000);
+        finishMs[hostOf[id]] = requestMs[^1];
+    }
 }
-paced = Math.Min(paced, hosts);
+// Frees hosts [from, to) at the paced rate, each request on its own schedule (they do not wait for each other).
+async Task FreeAtRate(int from, int to)
+{
+    var start = Clock.Now;
+    var tasks = new List<Task>();
+    for (var i = from; i < to; i++)
+    {
+        var due = start + (double)(i - from) / rate;
+        if (due > Clock.Now)
+            await Task.Delay(TimeSpan.FromSeconds(due - Clock.Now));
+        tasks.Add(Free(i));
+    }
+    await Task.WhenAll(tasks);
+    await receiver.WaitFor("vm", to * JobsPerHost, TimeSpan.FromSeconds(30));
+}
+warmup = Math.Min(warmup, hosts);
+paced = Math.Min(paced, hosts - warmup);
+t = Clock.Now;
+await FreeAtRate(0, warmup);
+Phase($"warm-up ({warmup} hosts freed at {rate}/s, not counted)", t);
+requestMs.Clear();
 t = Clock.Now;
 var pacedStart = t;
-var pacedTasks = new List<Task>();
-for (var i = 0; i < paced; i++)
-{
-    var due = pacedStart + (double)i / rate;
-    if (due > Clock.Now)
-        await Task.Delay(TimeSpan.FromSeconds(due - Clock.Now));
-    pacedTasks.Add(Free(i));
-}
-await Task.WhenAll(pacedTasks);
-await receiver.WaitFor("vm", paced * JobsPerHost, TimeSpan.FromSeconds(30));
+await FreeAtRate(warmup, warmup + paced);
 Phase($"paced ({paced} hosts freed at {rate}/s)", t);
 var pacedEnd = Clock.Now;
 
 t = Clock.Now;
 var burstStart = t;
-var burstIds = Enumerable.Range(paced, hosts - paced).ToList();
+var burstIds = Enumerable.Range(warmup + paced, hosts - warmup - paced).ToList();
 await Parallel(burstIds.Count, k => Free(burstIds[k]));
 var expected = Math.Min(jobs, hosts * JobsPerHost);
 var all = await receiver.WaitFor("vm", expected, TimeSpan.FromMinutes(5));
@@ -122,8 +138,9 @@ Phase($"burst ({hosts - paced} hosts freed by {clients} clients)", t);
 
 // ---------------------------------------------------------------- figures
 var arrivals = receiver.Arrivals.Where(a => a.Type == "vm").ToList();
-var first = arrivals.GroupBy(a => a.RequestId).Select(g => g.MinBy(a => a.At)!).ToList();
-var duplicates = arrivals.Count - first.Count;
+var firstAll = arrivals.GroupBy(a => a.RequestId).Select(g => g.MinBy(a => a.At)!).ToList();
+var first = firstAll.Where(a => freedAt[a.Host!] >= pacedStart).ToList(); // the warm-up's are not counted
+var duplicates = arrivals.Count - firstAll.Count;
 var unstable = arrivals.GroupBy(a => a.RequestId).Count(g => g.Select(a => a.Delivery).Distinct().Count() > 1);
 double Latency(Receiver.Arrival a) => (a.At - freedAt[a.Host!]) * 1000;
 var pacedLatencies = first.Where(a => freedAt[a.Host!] < burstStart).Select(Latency).Order().ToList();
@@ -136,8 +153,8 @@ static double Pct(List<double> sorted, double q) =>
 
 var result = new SortedDictionary<string, object>
 {
-    ["hosts"] = hosts, ["jobs"] = jobs, ["clients"] = clients, ["paced_hosts"] = paced, ["paced_rate_per_s"] = rate,
-    ["admitted_expected"] = expected, ["admitted_called_back"] = first.Count, ["all_called_back"] = all,
+    ["hosts"] = hosts, ["jobs"] = jobs, ["clients"] = clients, ["warmup_hosts"] = warmup, ["paced_hosts"] = paced, ["paced_rate_per_s"] = rate,
+    ["admitted_expected"] = expected, ["admitted_called_back"] = firstAll.Count, ["all_called_back"] = all,
     ["duplicate_callbacks"] = duplicates, ["jobs_with_two_delivery_ids"] = unstable,
     ["paced_admissions"] = pacedLatencies.Count, ["paced_p50_ms"] = Math.Round(Pct(pacedLatencies, 0.5), 1),
     ["paced_p99_ms"] = Math.Round(Pct(pacedLatencies, 0.99), 1), ["paced_max_ms"] = Math.Round(pacedLatencies.LastOrDefault(), 1),
@@ -157,8 +174,8 @@ if (o["--out"].Length > 0)
     await File.WriteAllTextAsync(o["--out"], json);
     // Every admission's figures beside the summary (seconds from the paced start), to see where a tail comes from.
     await File.WriteAllLinesAsync(Path.ChangeExtension(o["--out"], ".admissions.csv"), first.OrderBy(a => freedAt[a.Host!])
-        .Select(a => FormattableString.Invariant($"{freedAt[a.Host!] - pacedStart:0.000},{a.At - pacedStart:0.000},{Latency(a):0.0},{a.Host},{a.RequestId}"))
-        .Prepend("freed_s,arrived_s,latency_ms,host,request_id"));
+        .Select(a => FormattableString.Invariant($"{freedAt[a.Host!] - pacedStart:0.000},{a.At - pacedStart:0.000},{Latency(a):0.0},{finishMs[a.Host!]:0.0},{a.Host},{a.RequestId}"))
+        .Prepend("freed_s,arrived_s,latency_ms,finish_request_ms,host,request_id"));
 }
 return all && duplicates >= 0 && unstable == 0 ? 0 : 1;
 
