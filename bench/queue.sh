@@ -21,7 +21,7 @@ COMMAND_LINE=bench/queue.sh
 [ $# -gt 0 ] && COMMAND_LINE+=$(printf ' %q' "$@")
 
 HOSTS=1000 JOBS=10000 CLIENTS=16 WARMUP=20 PACED=200 RATE=50 WORKERS=2 KEEP=0
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --hosts) HOSTS=${2:?}; shift 2 ;;

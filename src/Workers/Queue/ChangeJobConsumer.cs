@@ -21,13 +21,12 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
             freed = released;
             return new JobChangeResult(problem);
         }, r => r.Problem is not null);
-        await context.RespondAsync(result);
-        if (result.Problem is not null)
-            return;
-        if (context.Message.Status is null)
+        // The wake-up goes first: admission starts while the answer travels back.
+        if (result.Problem is null && context.Message.Status is null)
             await context.Publish(new QueueChanged(context.Message.Type, "job reprioritised"));
-        else if (freed.Count > 0)
+        else if (result.Problem is null && freed.Count > 0)
             await context.Publish(new CapacityFreed(freed, "job done"));
+        await context.RespondAsync(result);
     }
 
     async Task<(QueueProblem?, List<Guid>)> Change(ChangeJob command, CancellationToken ct)

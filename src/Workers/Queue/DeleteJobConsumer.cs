@@ -29,13 +29,12 @@ public sealed class DeleteJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
             await db.SaveChangesAsync(ct);
             return new JobChangeResult(null);
         }, r => r.Problem is not null);
-        await context.RespondAsync(result);
-        if (result.Problem is not null)
-            return;
-        // A deleted head unblocks a strict queue; a released job gives capacity back.
-        if (freed.Count > 0)
+        // A deleted head unblocks a strict queue; a released job gives capacity back. The wake-up goes first:
+        // admission starts while the answer travels back.
+        if (result.Problem is null && freed.Count > 0)
             await context.Publish(new CapacityFreed(freed, "job deleted"));
-        else if (wasQueued)
+        else if (result.Problem is null && wasQueued)
             await context.Publish(new QueueChanged(context.Message.Type, "job deleted"));
+        await context.RespondAsync(result);
     }
 }
