@@ -38,6 +38,20 @@ public sealed class AdmissionCache
 
     public void ReasonStored(long jobId, string? reason) => reasons[jobId] = reason;
 
+    /// <summary>The fewest jobs of each strict type a pass reads (unless <c>Queue:PlanWindow</c> is lower).</summary>
+    public const int MinWindow = 64;
+
+    int lastAdmitted;
+
+    /// <summary>
+    /// How many jobs of each strict type the next pass reads: twice what the last pass admitted, at least
+    /// <see cref="MinWindow"/>, at most <paramref name="planWindow"/>. Reading ten times more than a pass can admit
+    /// costs every pass; a window found too short only cuts the plan, and the next pass reads twice as far.
+    /// </summary>
+    public int Window(int planWindow) => Math.Clamp(2 * Volatile.Read(ref lastAdmitted), Math.Min(MinWindow, planWindow), planWindow);
+
+    public void PassAdmitted(int count) => Volatile.Write(ref lastAdmitted, count);
+
     long nextReasonRound;
 
     /// <summary>True at most once per <paramref name="interval"/>: this pass reads the whole queue and stores every changed reason.</summary>

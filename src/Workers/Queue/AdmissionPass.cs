@@ -64,9 +64,10 @@ public sealed class AdmissionPass(
         var now = clock.GetUtcNow();
         var options = queueOptions.Value;
         // Once per sweep interval the whole queue is read, and every reason refreshed; otherwise each strict type only
-        // up to its first Queue:PlanWindow jobs (the planner stops where that could matter, and the pass runs again).
+        // up to its first few jobs, as many as recent passes could admit and at most Queue:PlanWindow (the planner
+        // stops where that could matter, and the pass runs again).
         var whole = cache.TakeReasonRound(now, options.SweepInterval);
-        var window = whole ? (int?)null : options.PlanWindow;
+        var window = whole ? (int?)null : cache.Window(options.PlanWindow);
         var rows = db.Database.IsNpgsql() ? await PostgresAdmissionReads.Read(db, window, options, ct) : await ReadRows(window, ct);
         var read = Stopwatch.GetTimestamp();
         var (queued, readUpTo) = await PlannerJobs(rows.Jobs, window, whole, ct);
@@ -82,6 +83,7 @@ public sealed class AdmissionPass(
         var reasons = plan.Waiting.ToDictionary(w => w.Job.Id, w => w.Reason);
         var (admitted, stale) = await Claim(plan.Admitted, queued, reasons, ct);
         var more = plan.Cut && admitted.Count > 0;
+        cache.PassAdmitted(admitted.Count);
         var claimed = Stopwatch.GetTimestamp();
         var deliveries = admitted.Count == 0 ? [] : await MarkRunning(admitted, queued, options, now, ct);
         var marked = Stopwatch.GetTimestamp();
