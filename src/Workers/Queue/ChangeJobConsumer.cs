@@ -8,7 +8,8 @@ namespace Workers.Queue;
 
 /// <summary>
 /// Reorders a job (a priority, the front or back of its type's queued jobs, or a slot after or before another queued
-/// job) or finishes a running one (<c>done</c>, which releases what it holds).
+/// job) or finishes a running one (<c>done</c>, which releases what it holds). The job's change is saved with the
+/// command's inbox row, in one round trip.
 /// </summary>
 public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvider clock) : IConsumer<ChangeJob>
 {
@@ -49,7 +50,6 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
                 return (new QueueProblem(409, "invalid_transition", $"job '{job.RequestId}' is {job.Status}; only a running job can become done"), []);
             var freed = await JobRelease.Release(db, job.Id, ct);
             (job.Status, job.UpdatedAt, job.ExpiresAt) = (JobStatus.Done, now, null);
-            await db.SaveChangesAsync(ct);
             return (null, freed);
         }
 
@@ -57,7 +57,6 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
         if (problem is not null)
             return (problem, []);
         (job.Priority, job.UpdatedAt) = (priority, now);
-        await db.SaveChangesAsync(ct);
         return (null, []);
     }
 

@@ -25,8 +25,8 @@ public sealed class DeleteJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
             if (job.Status == JobStatus.Running)
                 freed = await JobRelease.Release(db, job.Id, ct);
             var now = clock.GetUtcNow().UtcDateTime;
+            // Saved with the command's inbox row.
             (job.Status, job.DeletedAt, job.UpdatedAt, job.ExpiresAt) = (JobStatus.Deleted, now, now, null);
-            await db.SaveChangesAsync(ct);
             return new JobChangeResult(null);
         }, r => r.Problem is not null);
         // A deleted head unblocks a strict queue; a released job gives capacity back. The wake-up goes first:
