@@ -13,7 +13,8 @@ using Workers.Queue.Admission;
 namespace Workers.Queue;
 
 /// <summary>
-/// One admission pass, in one transaction: read every queued job and the cloud, plan with
+/// One admission pass, in one transaction: read the queued jobs (each strict type's head, the whole queue once per
+/// sweep interval) and the cloud, plan with
 /// <see cref="AdmissionPlanner"/>, claim each admitted job's instances as Placement allocations (checked again under
 /// the providers' row locks, so a plan gone stale can never overcommit), move the jobs to <c>running</c> with their
 /// hosts, and create their <c>job.admitted</c> deliveries, claimed by this worker so it sends them the moment the
