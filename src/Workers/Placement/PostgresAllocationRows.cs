@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 using Workers.Data;
@@ -54,7 +53,7 @@ public static class PostgresAllocationRows
 
     public static async Task<AllocationWriter.StoredRows> Read(ServiceDb db, List<Guid> consumers, List<Guid> providers, CancellationToken ct)
     {
-        await using var batch = Batch(db);
+        await using var batch = db.Batch();
         foreach (var sql in ReadStatements)
             batch.BatchCommands.Add(Command(sql, Uuids(consumers), Uuids(providers)));
         await using var reader = await batch.ExecuteReaderAsync(ct);
@@ -92,7 +91,7 @@ public static class PostgresAllocationRows
 
     public static async Task Write(ServiceDb db, Snapshot snapshot, DateTime now, CancellationToken ct)
     {
-        await using var batch = Batch(db);
+        await using var batch = db.Batch();
         var consumers = snapshot.Consumers.Values;
         var replaced = consumers.Where(c => c.Stored && c.AllocationsReplaced).Select(c => c.Uuid).ToList();
         if (replaced.Count > 0)
@@ -136,15 +135,6 @@ public static class PostgresAllocationRows
 
         if (batch.BatchCommands.Count > 0)
             await batch.ExecuteNonQueryAsync(ct);
-    }
-
-    /// <summary>A batch on the context's connection, in its transaction (the caller's: the inbox's or the pass's).</summary>
-    static NpgsqlBatch Batch(ServiceDb db)
-    {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("Allocation rows are read and written inside a transaction.");
-        return new NpgsqlBatch(connection, transaction);
     }
 
     static NpgsqlBatchCommand Command(string sql, params DbParameter[] parameters)

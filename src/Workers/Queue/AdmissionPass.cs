@@ -260,7 +260,7 @@ public sealed class AdmissionPass(
         foreach (var type in await queuedJobs.Select(j => j.Type).Distinct().ToListAsync(ct))
         {
             var ofType = queuedJobs.Where(j => j.Type == type).OrderBy(j => j.Priority).ThenBy(j => j.Id);
-            var read = window is { } limit && queueOptions.Value.For(type).Policy != TypePolicy.Backfill ? ofType.Take(limit + 1) : ofType;
+            var read = window is { } limit && !queueOptions.Value.IsBackfill(type) ? ofType.Take(limit + 1) : ofType;
             jobs.AddRange(await read.Select(j => new QueuedRow(j.Id, j.Type, j.Priority, j.QueuedSince)).ToListAsync(ct));
         }
         var providers = (await db.ResourceProviders.AsNoTracking().Select(p => new { p.Id, p.Uuid, p.Name, p.ParentId }).ToListAsync(ct))
@@ -296,7 +296,7 @@ public sealed class AdmissionPass(
         foreach (var type in rows.GroupBy(r => r.Type, StringComparer.Ordinal))
         {
             var ofType = type.OrderBy(r => r.Priority).ThenBy(r => r.Id).ToList();
-            if (window is { } limit && ofType.Count > limit && queueOptions.Value.For(type.Key).Policy != TypePolicy.Backfill)
+            if (window is { } limit && ofType.Count > limit && !queueOptions.Value.IsBackfill(type.Key))
             {
                 jobs.AddRange(ofType.Take(limit));
                 cutTypes.Add(type.Key);

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using Workers.Data;
 
@@ -43,12 +42,9 @@ public static class JobRelease
 
     static async Task<List<Guid>> ReleaseOnPostgres(ServiceDb db, long jobId, CancellationToken ct)
     {
-        var transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("A job is released inside its command's transaction.");
-        await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), transaction)
-        {
-            BatchCommands = { new(LockConsumers) { Parameters = { new() { Value = jobId } } }, new(DeleteAllocations) { Parameters = { new() { Value = jobId } } } },
-        };
+        await using var batch = db.Batch();
+        batch.BatchCommands.Add(new(LockConsumers) { Parameters = { new() { Value = jobId } } });
+        batch.BatchCommands.Add(new(DeleteAllocations) { Parameters = { new() { Value = jobId } } });
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.NextResultAsync(ct);
         var freed = new List<Guid>();

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
 using Workers.Data;
@@ -46,11 +45,8 @@ public static class PostgresAdmissionReads
     /// more); null for every queued job.</param>
     public static async Task<AdmissionPass.PassRows> Read(ServiceDb db, int? window, QueueOptions options, CancellationToken ct)
     {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction()
-            ?? throw new InvalidOperationException("An admission pass reads inside its transaction.");
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var configured = options.Types.Keys.ToLookup(type => options.For(type).Policy == TypePolicy.Backfill);
+        await using var batch = db.Batch();
+        var configured = options.Types.Keys.ToLookup(options.IsBackfill);
         var queued = new NpgsqlBatchCommand(QueuedJobs);
         queued.Parameters.Add(new NpgsqlParameter { Value = (object?)window ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         queued.Parameters.Add(new NpgsqlParameter { Value = configured[true].ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });

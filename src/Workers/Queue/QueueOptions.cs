@@ -23,6 +23,9 @@ public sealed class QueueOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int PlanWindow { get; set; } = 1000;
 
+    /// <summary>Whether a type's jobs may pass a waiting head, so a pass reads all of them, not a window.</summary>
+    public bool IsBackfill(string type) => For(type).Policy == TypePolicy.Backfill;
+
     /// <summary>A type's policy: its own settings over the defaults over the built-in ones.</summary>
     public TypePolicy For(string type)
     {

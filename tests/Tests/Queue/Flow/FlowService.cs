@@ -6,7 +6,7 @@ namespace Tests.Queue.Flow;
 /// An embedded service of its own for one flow test: callbacks may reach loopback (the receivers run there), and the
 /// periodic sweep runs once at start and then not for an hour, so whatever admits a job during a test was woken by an
 /// event, not by the safety net. It runs on SQLite, the embedded default, or on a fresh PostgreSQL database of its own
-/// (<see cref="OnPostgres"/>), where admission reads through its own statements.
+/// (<see cref="Start"/>), where admission reads through its own statements.
 /// </summary>
 public sealed class FlowService : IAsyncDisposable
 {
@@ -40,12 +40,9 @@ public sealed class FlowService : IAsyncDisposable
     /// <summary>A member of project <c>p1</c>, who submits the jobs.</summary>
     public QueueClient Member => Admin.As("alice:p1");
 
-    public static async Task<FlowService> OnPostgres(Dictionary<string, string?>? overrides = null) =>
-        new(overrides, await TestServers.CreateDatabase("flow"));
-
-    /// <summary>Starts a service the way a test class asks: on SQLite, or on PostgreSQL.</summary>
+    /// <summary>Starts a service the way a test class asks: on SQLite, or on a fresh PostgreSQL database.</summary>
     public static async Task<FlowService> Start(bool onPostgres, Dictionary<string, string?>? overrides = null) =>
-        onPostgres ? await OnPostgres(overrides) : new FlowService(overrides);
+        new(overrides, onPostgres ? await TestServers.CreateDatabase("flow") : null);
 
     public async ValueTask DisposeAsync()
     {
