@@ -16,4 +16,34 @@ public static class PostgresBatches
             ?? throw new InvalidOperationException("A PostgreSQL batch runs inside the caller's transaction.");
         return new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), transaction);
     }
+
+    /// <summary>
+    /// Queues a write to go to PostgreSQL with the transaction's COMMIT, in the same round trip (see
+    /// <see cref="Commit"/>). Nothing later in the transaction reads what it writes: it has not run yet. A
+    /// transaction that rolls back, or a context cleared for a fresh attempt, drops it.
+    /// </summary>
+    public static void WriteWithCommit(this ServiceDb db, NpgsqlBatchCommand statement) => db.StatementsForCommit.Add(statement);
+
+    /// <summary>
+    /// Saves what EF has staged (when there is any) and commits the transaction. On PostgreSQL the queued writes and
+    /// COMMIT go as one batch: one round trip where the writes and the commit were two or more.
+    /// </summary>
+    public static async Task Commit(this ServiceDb db, IDbContextTransaction transaction, CancellationToken ct)
+    {
+        if (db.ChangeTracker.HasChanges())
+            await db.SaveChangesAsync(ct);
+        if (db.StatementsForCommit.Count == 0)
+        {
+            await transaction.CommitAsync(ct);
+            return;
+        }
+        await using var batch = db.Batch();
+        foreach (var statement in db.StatementsForCommit)
+            batch.BatchCommands.Add(statement);
+        db.StatementsForCommit.Clear();
+        // The transaction ends in this batch: Npgsql sees the connection idle afterwards, so disposing the (now
+        // completed) transaction sends nothing. A failing statement skips the COMMIT and the dispose rolls back.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await batch.ExecuteNonQueryAsync(ct);
+    }
 }

@@ -8,6 +8,16 @@ namespace Workers.Data;
 /// </summary>
 public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(options)
 {
+    /// <summary>PostgreSQL writes queued to go with the transaction's commit (<see cref="PostgresBatches.Commit"/>).</summary>
+    internal List<Npgsql.NpgsqlBatchCommand> StatementsForCommit { get; } = [];
+
+    /// <summary>Forgets what EF tracks and the writes queued for the commit: a fresh start for a new attempt.</summary>
+    public void Reset()
+    {
+        ChangeTracker.Clear();
+        StatementsForCommit.Clear();
+    }
+
     public DbSet<ResourceProviderRecord> ResourceProviders => Set<ResourceProviderRecord>();
     public DbSet<InboxRecord> Inbox => Set<InboxRecord>();
     public DbSet<ResourceClassRecord> ResourceClasses => Set<ResourceClassRecord>();

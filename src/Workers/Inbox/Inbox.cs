@@ -1,6 +1,8 @@
 using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 using Workers.Data;
 
 namespace Workers.Inbox;
@@ -9,12 +11,27 @@ namespace Workers.Inbox;
 /// Applies a command at most once per message id. The command's effect and its inbox row (with the response)
 /// commit in one transaction; a redelivery of the same message, to this worker or another, finds the row and gets
 /// the stored response back without touching anything else.
+/// <para>
+/// A first attempt does not look for the row: redeliveries of applied commands are rare (a worker stopped between
+/// its commit and its acknowledgement), and such a command's attempt meets the row's key at the commit, which rolls
+/// everything back. The next attempt looks first and answers from the row. So a command costs no round trip for the
+/// check, and on PostgreSQL its row goes with the commit.
+/// </para>
 /// </summary>
 public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults, ILogger<Inbox> logger)
 {
     // A constraint violation means a concurrent transaction committed first (the same message on another worker,
-    // or a competing writer); a fresh attempt sees its commit. Three attempts end any such race.
-    const int Attempts = 3;
+    // or a competing writer), or the message was applied before; a fresh attempt sees the commit. The first attempt
+    // may meet the message's own earlier row, and three more end any race.
+    const int Attempts = 4;
+
+    /// <summary>
+    /// Whether an attempt's failure calls for another, which looks for the inbox row first: any failure of the first
+    /// attempt (a command applied before may fail in ways of its own when applied again), a constraint violation of
+    /// a later one.
+    /// </summary>
+    static bool TryAgain(Exception e, int attempt) =>
+        e is not OperationCanceledException && (attempt == 1 || attempt < Attempts && DbErrors.IsConstraintViolation(e));
 
     /// <param name="refused">Whether a response refuses the command: its partial effects (a generation already
     /// bumped, rows already written) are rolled back, and only the answer is kept for redeliveries.</param>
@@ -26,12 +43,11 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
         var ct = context.CancellationToken;
         for (var attempt = 1; ; attempt++)
         {
-            db.ChangeTracker.Clear();
+            db.Reset();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             try
             {
-                var stored = await db.Inbox.AsNoTracking().SingleOrDefaultAsync(x => x.MessageId == messageId, ct);
-                if (stored is not null)
+                if (attempt > 1 && await db.Inbox.AsNoTracking().SingleOrDefaultAsync(x => x.MessageId == messageId, ct) is { } stored)
                 {
                     logger.LogInformation("Message {MessageId} ({MessageType}) was already applied; answering its stored response",
                         messageId, stored.MessageType);
@@ -45,37 +61,53 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
                     // is recorded alone in a fresh one. (Refusals are the rare case, so no command pays for a
                     // savepoint.) A concurrent commit of the same message meets the inbox's key and is retried.
                     await transaction.RollbackAsync(ct);
-                    db.ChangeTracker.Clear();
+                    db.Reset();
                     await using var answerOnly = await db.Database.BeginTransactionAsync(ct);
-                    await Record<TMessage, TResponse>(messageId, response, ct);
-                    await answerOnly.CommitAsync(ct);
+                    Record<TMessage, TResponse>([messageId], [response]);
+                    await db.Commit(answerOnly, ct);
                     faults.AfterCommit(typeof(TMessage).Name);
                     return response;
                 }
-                await Record<TMessage, TResponse>(messageId, response, ct);
-                await transaction.CommitAsync(ct);
+                Record<TMessage, TResponse>([messageId], [response]);
+                await db.Commit(transaction, ct);
                 faults.AfterCommit(typeof(TMessage).Name);
                 return response;
             }
-            catch (Exception e) when (attempt < Attempts && DbErrors.IsConstraintViolation(e))
+            catch (Exception e) when (TryAgain(e, attempt))
             {
-                logger.LogInformation("Message {MessageId} met a concurrent commit (attempt {Attempt}); retrying", messageId, attempt);
+                logger.LogInformation("Message {MessageId} met a concurrent commit or was applied before (attempt {Attempt}: {Failure}); trying again",
+                    messageId, attempt, e.Message);
             }
         }
     }
 
-    /// <summary>The command's inbox row, saved with whatever else the context has staged.</summary>
-    async Task Record<TMessage, TResponse>(Guid messageId, TResponse response, CancellationToken ct)
+    /// <summary>
+    /// The commands' inbox rows, written with the commit: on PostgreSQL one statement in the commit's round trip, on
+    /// other providers staged for the commit's SaveChanges.
+    /// </summary>
+    void Record<TMessage, TResponse>(Guid[] ids, TResponse[] responses)
     {
-        db.Inbox.Add(new InboxRecord
+        var now = clock.GetUtcNow().UtcDateTime;
+        var json = responses.Select(r => JsonSerializer.Serialize(r)).ToArray();
+        if (db.Database.IsNpgsql())
         {
-            MessageId = messageId,
-            MessageType = typeof(TMessage).Name,
-            ResponseType = typeof(TResponse).Name,
-            ResponseJson = JsonSerializer.Serialize(response),
-            ReceivedAt = clock.GetUtcNow().UtcDateTime,
-        });
-        await db.SaveChangesAsync(ct);
+            var insert = new NpgsqlBatchCommand("""
+                INSERT INTO inbox (message_id, message_type, response_type, response_json, received_at)
+                SELECT m, $1, $2, r, $3 FROM unnest($4::uuid[], $5::text[]) AS v(m, r)
+                """);
+            insert.Parameters.Add(new NpgsqlParameter { Value = typeof(TMessage).Name });
+            insert.Parameters.Add(new NpgsqlParameter { Value = typeof(TResponse).Name });
+            insert.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            insert.Parameters.Add(new NpgsqlParameter { Value = ids });
+            insert.Parameters.Add(new NpgsqlParameter { Value = json });
+            db.WriteWithCommit(insert);
+            return;
+        }
+        db.Inbox.AddRange(ids.Zip(json, (id, response) => new InboxRecord
+        {
+            MessageId = id, MessageType = typeof(TMessage).Name, ResponseType = typeof(TResponse).Name,
+            ResponseJson = response, ReceivedAt = now,
+        }));
     }
 
     /// <summary>
@@ -90,11 +122,11 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
         var ct = context.CancellationToken;
         for (var attempt = 1; ; attempt++)
         {
-            db.ChangeTracker.Clear();
+            db.Reset();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             try
             {
-                var answers = (await db.Inbox.AsNoTracking().Where(x => commandIds.Contains(x.MessageId)).ToListAsync(ct))
+                var answers = attempt == 1 ? [] : (await db.Inbox.AsNoTracking().Where(x => commandIds.Contains(x.MessageId)).ToListAsync(ct))
                     .ToDictionary(x => x.MessageId, x => JsonSerializer.Deserialize<TResponse>(x.ResponseJson)!);
                 if (answers.Count > 0)
                     logger.LogInformation("{Count} of the {Total} commands of message {MessageId} were already applied; answering their stored responses",
@@ -104,34 +136,18 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
                     return answers;
 
                 var results = await apply(pending, ct);
-                var now = clock.GetUtcNow().UtcDateTime;
                 var ids = pending.ToArray();
-                var responses = ids.Select(id => JsonSerializer.Serialize(results[id])).ToArray();
                 foreach (var id in ids)
                     answers[id] = results[id];
-                await db.SaveChangesAsync(ct);
-                if (db.Database.IsNpgsql())
-                    // One statement for every command's row, whatever their number.
-                    await db.Database.ExecuteSqlAsync($"""
-                        INSERT INTO inbox (message_id, message_type, response_type, response_json, received_at)
-                        SELECT m, {typeof(TMessage).Name}, {typeof(TResponse).Name}, r, {now} FROM unnest({ids}, {responses}) AS v(m, r)
-                        """, ct);
-                else
-                {
-                    db.Inbox.AddRange(ids.Zip(responses, (id, response) => new InboxRecord
-                    {
-                        MessageId = id, MessageType = typeof(TMessage).Name, ResponseType = typeof(TResponse).Name,
-                        ResponseJson = response, ReceivedAt = now,
-                    }));
-                    await db.SaveChangesAsync(ct);
-                }
-                await transaction.CommitAsync(ct);
+                Record<TMessage, TResponse>(ids, ids.Select(id => results[id]).ToArray());
+                await db.Commit(transaction, ct);
                 faults.AfterCommit(typeof(TMessage).Name);
                 return answers;
             }
-            catch (Exception e) when (attempt < Attempts && DbErrors.IsConstraintViolation(e))
+            catch (Exception e) when (TryAgain(e, attempt))
             {
-                logger.LogInformation("Message {MessageId} met a concurrent commit (attempt {Attempt}); retrying", context.MessageId, attempt);
+                logger.LogInformation("Message {MessageId} met a concurrent commit or was applied before (attempt {Attempt}: {Failure}); trying again",
+                    context.MessageId, attempt, e.Message);
             }
         }
     }

@@ -14,7 +14,7 @@ namespace Workers.Placement;
 /// overcommitted whatever the number of workers.
 /// </para>
 /// <para>
-/// On PostgreSQL the reads are one round trip and the writes another (<see cref="PostgresAllocationRows"/>); SQLite,
+/// On PostgreSQL the reads are one round trip and the writes go with the commit (<see cref="PostgresAllocationRows"/>); SQLite,
 /// the embedded default with one writer at a time, goes through EF statement by statement.
 /// </para>
 /// </summary>
@@ -117,15 +117,16 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
 
     /// <summary>
     /// Writes what the accepted commands changed: old allocations of replaced consumers deleted, provider generations
-    /// moved, consumers removed, updated or added, and their new allocations. On SQLite the consumers and allocations
-    /// are staged for the caller's next SaveChanges, which writes them with its own rows (the inbox's) in one go.
+    /// moved, consumers removed, updated or added, and their new allocations. Nothing later in the transaction may read
+    /// them back: on PostgreSQL they are queued to go with the commit (<see cref="PostgresBatches.Commit"/>), and on
+    /// SQLite the consumers and allocations are staged for the commit's SaveChanges.
     /// </summary>
     public async Task Write(Snapshot snapshot, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         if (db.Database.IsNpgsql())
         {
-            await PostgresAllocationRows.Write(db, snapshot, now, ct);
+            PostgresAllocationRows.Write(db, snapshot, now);
             return;
         }
         var replaced = snapshot.Consumers.Values.Where(c => c.Stored && c.AllocationsReplaced).Select(c => c.Uuid).ToList();

@@ -8,8 +8,8 @@ using static Workers.Placement.AllocationPlanner;
 namespace Workers.Placement;
 
 /// <summary>
-/// <see cref="AllocationWriter"/>'s rows on PostgreSQL: every read one batch (one round trip), every write another,
-/// arrays unnested into rows, whatever the number of consumers and providers. The statements' texts never vary, so
+/// <see cref="AllocationWriter"/>'s rows on PostgreSQL: every read one batch (one round trip), every write queued to
+/// go with the commit (no round trip of its own), arrays unnested into rows, whatever the number of consumers and providers. The statements' texts never vary, so
 /// each connection prepares them once. The rows and their meaning are exactly those of the portable path.
 /// </summary>
 public static class PostgresAllocationRows
@@ -89,17 +89,17 @@ public static class PostgresAllocationRows
         return new AllocationWriter.StoredRows(stored, held, locked, inventories, used);
     }
 
-    public static async Task Write(ServiceDb db, Snapshot snapshot, DateTime now, CancellationToken ct)
+    /// <summary>Queues the snapshot's changes to go with the transaction's commit (<see cref="PostgresBatches.Commit"/>).</summary>
+    public static void Write(ServiceDb db, Snapshot snapshot, DateTime now)
     {
-        await using var batch = db.Batch();
         var consumers = snapshot.Consumers.Values;
         var replaced = consumers.Where(c => c.Stored && c.AllocationsReplaced).Select(c => c.Uuid).ToList();
         if (replaced.Count > 0)
-            batch.BatchCommands.Add(Command("DELETE FROM allocations WHERE consumer_uuid = ANY($1)", Uuids(replaced)));
+            db.WriteWithCommit(Command("DELETE FROM allocations WHERE consumer_uuid = ANY($1)", Uuids(replaced)));
 
         var bumped = snapshot.Providers.Values.Where(p => p.Bumps > 0).DistinctBy(p => p.Id).ToList();
         if (bumped.Count > 0)
-            batch.BatchCommands.Add(Command("""
+            db.WriteWithCommit(Command("""
                 UPDATE resource_providers SET generation = resource_providers.generation + v.n
                 FROM unnest($1::bigint[], $2::integer[]) AS v(id, n) WHERE resource_providers.id = v.id
                 """, Array(bumped.Select(p => p.Id)), Array(bumped.Select(p => p.Bumps))));
@@ -107,10 +107,10 @@ public static class PostgresAllocationRows
         var changed = consumers.Where(c => c.Changed).ToList();
         var removed = changed.Where(c => c.Stored && !c.Exists).Select(c => c.Uuid).ToList();
         if (removed.Count > 0)
-            batch.BatchCommands.Add(Command("DELETE FROM consumers WHERE uuid = ANY($1)", Uuids(removed)));
+            db.WriteWithCommit(Command("DELETE FROM consumers WHERE uuid = ANY($1)", Uuids(removed)));
         var updated = changed.Where(c => c.Stored && c.Exists).ToList();
         if (updated.Count > 0)
-            batch.BatchCommands.Add(Command("""
+            db.WriteWithCommit(Command("""
                 UPDATE consumers SET generation = v.g, project_id = v.p, user_id = v.u, consumer_type_id = NULLIF(v.t, 0), updated_at = $6
                 FROM unnest($1::uuid[], $2::bigint[], $3::integer[], $4::integer[], $5::integer[]) AS v(c, g, p, u, t)
                 WHERE consumers.uuid = v.c
@@ -118,7 +118,7 @@ public static class PostgresAllocationRows
                 Array(updated.Select(c => c.UserId)), Array(updated.Select(c => c.TypeId ?? 0)), Timestamp(now)));
         var added = changed.Where(c => !c.Stored && c.Exists).ToList();
         if (added.Count > 0)
-            batch.BatchCommands.Add(Command("""
+            db.WriteWithCommit(Command("""
                 INSERT INTO consumers (uuid, generation, project_id, user_id, consumer_type_id, created_at)
                 SELECT c, g, p, u, NULLIF(t, 0), $6 FROM unnest($1::uuid[], $2::bigint[], $3::integer[], $4::integer[], $5::integer[]) AS v(c, g, p, u, t)
                 """, Uuids(added.Select(c => c.Uuid)), Array(added.Select(c => c.Generation)), Array(added.Select(c => c.ProjectId)),
@@ -127,14 +127,12 @@ public static class PostgresAllocationRows
         var allocations = changed.Where(c => c.AllocationsReplaced && c.Exists)
             .SelectMany(c => c.Allocations.Select(h => (Consumer: c.Uuid, Held: h))).ToList();
         if (allocations.Count > 0)
-            batch.BatchCommands.Add(Command("""
+            db.WriteWithCommit(Command("""
                 INSERT INTO allocations (resource_provider_id, consumer_uuid, resource_class_id, used, created_at)
                 SELECT p, c, rc, u, $5 FROM unnest($1::bigint[], $2::uuid[], $3::integer[], $4::integer[]) AS v(p, c, rc, u)
                 """, Array(allocations.Select(a => snapshot.ProviderOf(a.Held.ProviderUuid).Id)), Uuids(allocations.Select(a => a.Consumer)),
                 Array(allocations.Select(a => a.Held.ClassId)), Array(allocations.Select(a => a.Held.Used)), Timestamp(now)));
 
-        if (batch.BatchCommands.Count > 0)
-            await batch.ExecuteNonQueryAsync(ct);
     }
 
     static NpgsqlBatchCommand Command(string sql, params DbParameter[] parameters)

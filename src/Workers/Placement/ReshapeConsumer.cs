@@ -1,6 +1,8 @@
 using Contracts.Placement;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 using Workers.Data;
 
 namespace Workers.Placement;
@@ -85,6 +87,11 @@ public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var ids = targets.Select(t => t.Provider.Id).ToList();
+        if (db.Database.IsNpgsql())
+        {
+            WriteInventories(db, ids, targets.SelectMany(t => t.Wanted.Inventories.Select(i => (t.Provider.Id, snapshot.ClassIds[i.ResourceClass], i))).ToList(), now);
+            return;
+        }
         var rows = await db.Inventories.Where(i => ids.Contains(i.ResourceProviderId)).ToListAsync(ct);
         foreach (var (provider, wanted) in targets)
         {
@@ -100,6 +107,40 @@ public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox
                 ProviderInventories.CopyValues(inventory, row);
             }
         }
+    }
+
+    /// <summary>
+    /// The same on PostgreSQL, queued to go with the commit: the targets' other rows deleted, the wanted ones inserted
+    /// or updated in place (so a kept class keeps its row), without reading the rows first.
+    /// </summary>
+    static void WriteInventories(ServiceDb db, List<long> providers, List<(long Provider, int ClassId, Inventory Inventory)> wanted, DateTime now)
+    {
+        static NpgsqlParameter Array<T>(IEnumerable<T> values) => new() { Value = values.ToArray() };
+        var delete = new NpgsqlBatchCommand("""
+            DELETE FROM inventories i WHERE i.resource_provider_id = ANY($1)
+            AND NOT EXISTS (SELECT FROM unnest($2::bigint[], $3::integer[]) AS k(p, c) WHERE k.p = i.resource_provider_id AND k.c = i.resource_class_id)
+            """);
+        delete.Parameters.AddRange(new[] { Array(providers), Array(wanted.Select(w => w.Provider)), Array(wanted.Select(w => w.ClassId)) });
+        db.WriteWithCommit(delete);
+        if (wanted.Count == 0)
+            return;
+        var upsert = new NpgsqlBatchCommand("""
+            INSERT INTO inventories (resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio, created_at)
+            SELECT p, c, t, r, mi, ma, s, a, $9
+            FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[], $5::integer[], $6::integer[], $7::integer[], $8::double precision[])
+                AS v(p, c, t, r, mi, ma, s, a)
+            ON CONFLICT (resource_provider_id, resource_class_id) DO UPDATE SET total = excluded.total, reserved = excluded.reserved,
+                min_unit = excluded.min_unit, max_unit = excluded.max_unit, step_size = excluded.step_size,
+                allocation_ratio = excluded.allocation_ratio, updated_at = $9
+            """);
+        upsert.Parameters.AddRange(new[]
+        {
+            Array(wanted.Select(w => w.Provider)), Array(wanted.Select(w => w.ClassId)), Array(wanted.Select(w => w.Inventory.Total)),
+            Array(wanted.Select(w => w.Inventory.Reserved)), Array(wanted.Select(w => w.Inventory.MinUnit)), Array(wanted.Select(w => w.Inventory.MaxUnit)),
+            Array(wanted.Select(w => w.Inventory.StepSize)), Array(wanted.Select(w => w.Inventory.AllocationRatio)),
+            new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+        });
+        db.WriteWithCommit(upsert);
     }
 
     static AllocationPlanner.Inventory Plan(Inventory i) => new(i.Total, i.Reserved, i.MinUnit, i.MaxUnit, i.StepSize, i.AllocationRatio);

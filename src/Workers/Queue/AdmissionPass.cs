@@ -41,7 +41,7 @@ public sealed class AdmissionPass(
     {
         for (var attempt = 1; ; attempt++)
         {
-            db.ChangeTracker.Clear();
+            db.Reset();
             try
             {
                 var (deliveries, stale, more) = await Pass(ct);
@@ -90,8 +90,7 @@ public sealed class AdmissionPass(
         var marked = Stopwatch.GetTimestamp();
         await WriteReasons(reasons, whole, ct);
         var reasoned = Stopwatch.GetTimestamp();
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
+        await db.Commit(transaction, ct);
         logger.Log(admitted.Count > 0 ? LogLevel.Information : LogLevel.Debug,
             "Admitted {Admitted} of the {Read} queued jobs read{More} in {PassMs:0.0} ms (lock wait {LockMs:0.0}, read {ReadMs:0.0}, " +
             "assemble {AssembleMs:0.0}, plan {PlanMs:0.0}, claim {ClaimMs:0.0}, running {RunningMs:0.0}, reasons {ReasonsMs:0.0}, commit {CommitMs:0.0})",
