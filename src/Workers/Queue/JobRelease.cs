@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
 using Workers.Data;
 
 namespace Workers.Queue;
@@ -37,6 +38,43 @@ public static class JobRelease
         var freed = await db.ResourceProviders.Where(p => providerIds.Contains(p.Id)).Select(p => p.Uuid).ToListAsync(ct);
         await db.Allocations.Where(a => servers.Contains(a.ConsumerUuid)).ExecuteDeleteAsync(ct);
         await db.Consumers.Where(c => servers.Contains(c.Uuid)).ExecuteDeleteAsync(ct);
+        return freed;
+    }
+
+    const string MarkDone = """
+        UPDATE jobs SET status = 'done', updated_at = $2, expires_at = NULL WHERE id = $1 AND status = 'running' RETURNING id
+        """;
+
+    /// <summary>
+    /// A running job done: what it holds given back (<see cref="Release"/>) and the job marked done, in the caller's
+    /// transaction. On PostgreSQL the lock, the deletes and the job's move are one batch. A job that is no longer
+    /// running when the move is written (finished or deleted meanwhile) fails the move with
+    /// <see cref="DbUpdateConcurrencyException"/>, as EF's check of the status token does on the other providers.
+    /// </summary>
+    /// <param name="job">The job as read in this transaction, running.</param>
+    /// <returns>The providers that got capacity back.</returns>
+    public static async Task<List<Guid>> Finish(ServiceDb db, JobRecord job, DateTime now, CancellationToken ct)
+    {
+        if (!db.Database.IsNpgsql())
+        {
+            var released = await Release(db, job.Id, ct);
+            (job.Status, job.UpdatedAt, job.ExpiresAt) = (JobStatus.Done, now, null);
+            return released;
+        }
+        await using var batch = db.Batch();
+        batch.BatchCommands.Add(new(LockConsumers) { Parameters = { new() { Value = job.Id } } });
+        batch.BatchCommands.Add(new(DeleteAllocations) { Parameters = { new() { Value = job.Id } } });
+        batch.BatchCommands.Add(new(MarkDone) { Parameters = { new() { Value = job.Id }, new() { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz } } });
+        List<Guid> freed = [];
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+                freed.Add(reader.GetGuid(0));
+            await reader.NextResultAsync(ct);
+            if (!await reader.ReadAsync(ct))
+                throw new DbUpdateConcurrencyException($"Job {job.Id} is no longer running.");
+        }
         return freed;
     }
 
