@@ -6,8 +6,15 @@ namespace Workers.Data;
 /// The service's database. The model stays provider-neutral (no provider-specific types or SQL) so that SQLite,
 /// PostgreSQL and any other relational provider run the same code; instants are UTC <see cref="DateTime"/>.
 /// </summary>
-public sealed class ServiceDb(DbContextOptions<ServiceDb> options) : DbContext(options)
+public sealed class ServiceDb : DbContext
 {
+    /// <remarks>
+    /// EF's automatic savepoints are off: a SaveChanges that fails here always ends its transaction (every caller rolls
+    /// back and starts over), so a savepoint around each SaveChanges, a round trip of its own on PostgreSQL, buys
+    /// nothing.
+    /// </remarks>
+    public ServiceDb(DbContextOptions<ServiceDb> options) : base(options) => Database.AutoSavepointsEnabled = false;
+
     /// <summary>PostgreSQL writes queued to go with the transaction's commit (<see cref="PostgresBatches.Commit"/>).</summary>
     internal List<Npgsql.NpgsqlBatchCommand> StatementsForCommit { get; } = [];
 
