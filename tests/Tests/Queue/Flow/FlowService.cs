@@ -34,6 +34,9 @@ public sealed class FlowService : IAsyncDisposable
         Admin = new QueueClient(service.CreateClient());
     }
 
+    /// <summary>The PostgreSQL database's connection string; null on SQLite.</summary>
+    public string? Database => database;
+
     /// <summary>The operator: sets up Placement and sees every job.</summary>
     public QueueClient Admin { get; }
 

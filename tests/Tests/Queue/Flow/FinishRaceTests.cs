@@ -1,0 +1,55 @@
+using System.Net;
+using Npgsql;
+using Tests.Callbacks;
+using static Tests.Queue.QueueClient;
+
+namespace Tests.Queue.Flow;
+
+/// <summary>
+/// A job's finish racing its delete on PostgreSQL, where the finish's lock, release and move to done are one batch
+/// written after the job was read.
+/// </summary>
+public sealed class FinishRaceTests
+{
+    [Fact]
+    public async Task A_finish_that_waited_behind_its_jobs_delete_answers_not_found_and_leaves_the_job_deleted()
+    {
+        await using var receiver = await CallbackReceiver.Answering(200);
+        await using var service = await FlowService.Start(onPostgres: true);
+        await service.Admin.Host("host-a", Inventory(4));
+        await service.Member.Create("vm", "j1", receiver.Url("/jobs/j1").ToString(), JobData(Instance(1, 64, 1)));
+        await service.Member.WaitForStatus("vm", "j1", "running");
+
+        // Another session deletes the job as DeleteJob does: its instances' consumers locked, released, the job marked
+        // deleted. It holds the locks until the finish, which read the job as running, waits on them.
+        await using var other = new NpgsqlConnection(service.Database);
+        await other.OpenAsync();
+        await using var delete = await other.BeginTransactionAsync();
+        const string Servers = "SELECT i.server_uuid FROM job_instances i JOIN jobs j ON j.id = i.job_id WHERE j.request_id = 'j1'";
+        await Execute(other, $"SELECT uuid FROM consumers WHERE uuid IN ({Servers}) FOR NO KEY UPDATE");
+        var finish = service.Member.Change("vm", "j1", new { status = "done" });
+        await Eventually(async () => await Execute(other, "SELECT 1 FROM pg_locks WHERE NOT granted") > 0,
+            () => "the finish never waited on the instances' locks");
+        await Execute(other, $"DELETE FROM allocations WHERE consumer_uuid IN ({Servers})");
+        await Execute(other, $"DELETE FROM consumers WHERE uuid IN ({Servers})");
+        await Execute(other, "UPDATE jobs SET status = 'deleted', deleted_at = now(), updated_at = now(), expires_at = NULL WHERE request_id = 'j1'");
+        await delete.CommitAsync();
+
+        var answer = await finish;
+        Assert.Equal(HttpStatusCode.NotFound, answer.Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await service.Member.Get("vm", "j1")).Status);
+        await using var count = new NpgsqlCommand("SELECT status FROM jobs WHERE request_id = 'j1'", other);
+        Assert.Equal("deleted", await count.ExecuteScalarAsync());
+    }
+
+    /// <returns>The rows the statement returned or changed.</returns>
+    static async Task<int> Execute(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = 0;
+        while (await reader.ReadAsync())
+            rows++;
+        return Math.Max(rows, reader.RecordsAffected);
+    }
+}
