@@ -75,7 +75,8 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
             }
             catch (Exception e) when (TryAgain(e, attempt))
             {
-                logger.LogInformation("Message {MessageId} met a concurrent commit or was applied before (attempt {Attempt}: {Failure}); trying again",
+                logger.LogInformation(
+                    "Message {MessageId} met a concurrent commit or was applied before (attempt {Attempt}: {Failure}); trying again",
                     messageId, attempt, e.Message);
             }
         }
@@ -126,8 +127,10 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             try
             {
-                var answers = attempt == 1 ? [] : (await db.Inbox.AsNoTracking().Where(x => commandIds.Contains(x.MessageId)).ToListAsync(ct))
-                    .ToDictionary(x => x.MessageId, x => JsonSerializer.Deserialize<TResponse>(x.ResponseJson)!);
+                var answers = attempt == 1
+                    ? []
+                    : (await db.Inbox.AsNoTracking().Where(x => commandIds.Contains(x.MessageId)).ToListAsync(ct))
+                        .ToDictionary(x => x.MessageId, x => JsonSerializer.Deserialize<TResponse>(x.ResponseJson)!);
                 if (answers.Count > 0)
                     logger.LogInformation("{Count} of the {Total} commands of message {MessageId} were already applied; answering their stored responses",
                         answers.Count, commandIds.Count, context.MessageId);
@@ -146,7 +149,8 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
             }
             catch (Exception e) when (TryAgain(e, attempt))
             {
-                logger.LogInformation("Message {MessageId} met a concurrent commit or was applied before (attempt {Attempt}: {Failure}); trying again",
+                logger.LogInformation(
+                    "Message {MessageId} met a concurrent commit or was applied before (attempt {Attempt}: {Failure}); trying again",
                     context.MessageId, attempt, e.Message);
             }
         }

@@ -9,8 +9,8 @@ namespace Workers.Placement;
 
 /// <summary>
 /// <see cref="AllocationWriter"/>'s rows on PostgreSQL: every read one batch (one round trip), every write queued to
-/// go with the commit (no round trip of its own), arrays unnested into rows, whatever the number of consumers and providers. The statements' texts never vary, so
-/// each connection prepares them once. The rows and their meaning are exactly those of the portable path.
+/// go with the commit (no round trip of its own), arrays unnested into rows, whatever the number of consumers and
+/// providers. The statements' texts never vary, so each connection prepares them once. The rows and their meaning are exactly those of the portable path.
 /// </summary>
 public static class PostgresAllocationRows
 {
@@ -132,7 +132,6 @@ public static class PostgresAllocationRows
                 SELECT p, c, rc, u, $5 FROM unnest($1::bigint[], $2::uuid[], $3::integer[], $4::integer[]) AS v(p, c, rc, u)
                 """, Array(allocations.Select(a => snapshot.ProviderOf(a.Held.ProviderUuid).Id)), Uuids(allocations.Select(a => a.Consumer)),
                 Array(allocations.Select(a => a.Held.ClassId)), Array(allocations.Select(a => a.Held.Used)), Timestamp(now)));
-
     }
 
     static NpgsqlBatchCommand Command(string sql, params DbParameter[] parameters)

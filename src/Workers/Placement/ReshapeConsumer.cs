@@ -89,7 +89,8 @@ public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox
         var ids = targets.Select(t => t.Provider.Id).ToList();
         if (db.Database.IsNpgsql())
         {
-            WriteInventories(db, ids, targets.SelectMany(t => t.Wanted.Inventories.Select(i => (t.Provider.Id, snapshot.ClassIds[i.ResourceClass], i))).ToList(), now);
+            QueueInventoryWrites(db, ids, targets.SelectMany(t => t.Wanted.Inventories
+                .Select(i => (t.Provider.Id, snapshot.ClassIds[i.ResourceClass], i))).ToList(), now);
             return;
         }
         var rows = await db.Inventories.Where(i => ids.Contains(i.ResourceProviderId)).ToListAsync(ct);
@@ -113,7 +114,8 @@ public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox
     /// The same on PostgreSQL, queued to go with the commit: the targets' other rows deleted, the wanted ones inserted
     /// or updated in place (so a kept class keeps its row), without reading the rows first.
     /// </summary>
-    static void WriteInventories(ServiceDb db, List<long> providers, List<(long Provider, int ClassId, Inventory Inventory)> wanted, DateTime now)
+    static void QueueInventoryWrites(ServiceDb db, List<long> providers, List<(long Provider, int ClassId, Inventory Inventory)> wanted,
+        DateTime now)
     {
         static NpgsqlParameter Array<T>(IEnumerable<T> values) => new() { Value = values.ToArray() };
         var delete = new NpgsqlBatchCommand("""
