@@ -30,7 +30,7 @@ public static class JobRelease
     public static async Task<List<Guid>> Release(ServiceDb db, long jobId, CancellationToken ct)
     {
         if (db.Database.IsNpgsql())
-            return await ReleaseOnPostgres(db, jobId, ct);
+            return await ReleaseOnPostgres(db, jobId, null, ct);
         // SQLite: one writer at a time, so no lock.
         var servers = await db.JobInstances.Where(i => i.JobId == jobId).Select(i => i.ServerUuid).ToListAsync(ct);
         var providerIds = await db.Allocations.Where(a => servers.Contains(a.ConsumerUuid))
@@ -55,39 +55,28 @@ public static class JobRelease
     /// <returns>The providers that got capacity back.</returns>
     public static async Task<List<Guid>> Finish(ServiceDb db, JobRecord job, DateTime now, CancellationToken ct)
     {
-        if (!db.Database.IsNpgsql())
-        {
-            var released = await Release(db, job.Id, ct);
-            (job.Status, job.UpdatedAt, job.ExpiresAt) = (JobStatus.Done, now, null);
-            return released;
-        }
-        await using var batch = db.Batch();
-        batch.BatchCommands.Add(new(LockConsumers) { Parameters = { new() { Value = job.Id } } });
-        batch.BatchCommands.Add(new(DeleteAllocations) { Parameters = { new() { Value = job.Id } } });
-        batch.BatchCommands.Add(new(MarkDone) { Parameters = { new() { Value = job.Id }, new() { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz } } });
-        List<Guid> freed = [];
-        await using (var reader = await batch.ExecuteReaderAsync(ct))
-        {
-            await reader.NextResultAsync(ct);
-            while (await reader.ReadAsync(ct))
-                freed.Add(reader.GetGuid(0));
-            await reader.NextResultAsync(ct);
-            if (!await reader.ReadAsync(ct))
-                throw new DbUpdateConcurrencyException($"Job {job.Id} is no longer running.");
-        }
-        return freed;
+        if (db.Database.IsNpgsql())
+            return await ReleaseOnPostgres(db, job.Id, now, ct);
+        var released = await Release(db, job.Id, ct);
+        (job.Status, job.UpdatedAt, job.ExpiresAt) = (JobStatus.Done, now, null);
+        return released;
     }
 
-    static async Task<List<Guid>> ReleaseOnPostgres(ServiceDb db, long jobId, CancellationToken ct)
+    /// <summary>The lock and the deletes as one batch, and with <paramref name="doneAt"/> the job's move to done.</summary>
+    static async Task<List<Guid>> ReleaseOnPostgres(ServiceDb db, long jobId, DateTime? doneAt, CancellationToken ct)
     {
         await using var batch = db.Batch();
         batch.BatchCommands.Add(new(LockConsumers) { Parameters = { new() { Value = jobId } } });
         batch.BatchCommands.Add(new(DeleteAllocations) { Parameters = { new() { Value = jobId } } });
+        if (doneAt is { } at)
+            batch.BatchCommands.Add(new(MarkDone) { Parameters = { new() { Value = jobId }, new() { Value = at, NpgsqlDbType = NpgsqlDbType.TimestampTz } } });
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.NextResultAsync(ct);
         var freed = new List<Guid>();
         while (await reader.ReadAsync(ct))
             freed.Add(reader.GetGuid(0));
+        if (doneAt is not null && !(await reader.NextResultAsync(ct) && await reader.ReadAsync(ct)))
+            throw new DbUpdateConcurrencyException($"Job {jobId} is no longer running.");
         return freed;
     }
 }
