@@ -195,8 +195,8 @@ public sealed class AdmissionPass(
         }
         if (bulk)
         {
-            await AdmissionWrites.Hosts(db, landed, ct);
-            await AdmissionWrites.Deliveries(db, deliveries, ct);
+            AdmissionWrites.Hosts(db, landed);
+            AdmissionWrites.Deliveries(db, deliveries);
         }
         else
         {
@@ -226,8 +226,11 @@ public sealed class AdmissionPass(
         {
             var ids = group.Select(r => r.Key).ToList();
             var reason = group.Key;
-            await db.Jobs.Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Queued)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Reason, reason), ct);
+            if (db.Database.IsNpgsql())
+                AdmissionWrites.Reason(db, ids, reason);
+            else
+                await db.Jobs.Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Queued)
+                    .ExecuteUpdateAsync(s => s.SetProperty(j => j.Reason, reason), ct);
             foreach (var id in ids)
                 cache.ReasonStored(id, reason);
         }

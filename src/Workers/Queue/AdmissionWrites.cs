@@ -1,4 +1,5 @@
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 using Workers.Data;
 using Workers.Placement;
 
@@ -6,36 +7,56 @@ namespace Workers.Queue;
 
 /// <summary>
 /// What an admission pass writes, on PostgreSQL as one statement per table whatever the number of jobs admitted
-/// (arrays unnested into rows): hundreds of admitted jobs would otherwise cost thousands of single-row statements.
-/// The rows and their meaning are exactly those EF would write; SQLite, one process and small, keeps EF's way. (The
-/// claims themselves go through <see cref="AllocationWriter.Write"/>, which does the same for allocations.)
+/// (arrays unnested into rows), queued to go with the pass's commit (<see cref="PostgresBatches.Commit"/>): hundreds
+/// of admitted jobs would otherwise cost thousands of single-row statements, and each statement a round trip. The
+/// rows and their meaning are exactly those EF would write; SQLite, one process and small, keeps EF's way. (The claims
+/// themselves go through <see cref="AllocationWriter.Write"/>, which does the same for allocations.)
 /// </summary>
 public static class AdmissionWrites
 {
     /// <summary>Where each admitted instance landed.</summary>
-    public static async Task Hosts(ServiceDb db, IReadOnlyList<JobInstanceRecord> instances, CancellationToken ct)
+    public static void Hosts(ServiceDb db, IReadOnlyList<JobInstanceRecord> instances)
     {
-        var servers = instances.Select(i => i.ServerUuid).ToArray();
-        var hosts = instances.Select(i => i.Host!).ToArray();
-        var providers = instances.Select(i => i.ProviderUuid!.Value).ToArray();
-        await db.Database.ExecuteSqlAsync($"""
+        var update = new NpgsqlBatchCommand("""
             UPDATE job_instances SET host = v.h, provider_uuid = v.p
-            FROM unnest({servers}, {hosts}, {providers}) AS v(s, h, p) WHERE job_instances.server_uuid = v.s
-            """, ct);
+            FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS v(s, h, p) WHERE job_instances.server_uuid = v.s
+            """);
+        update.Parameters.AddRange(new[]
+        {
+            Array(instances.Select(i => i.ServerUuid)), Array(instances.Select(i => i.Host!)), Array(instances.Select(i => i.ProviderUuid!.Value)),
+        });
+        db.WriteWithCommit(update);
     }
 
-    /// <summary>New deliveries.</summary>
-    public static async Task Deliveries(ServiceDb db, IReadOnlyList<CallbackDeliveryRecord> deliveries, CancellationToken ct)
+    /// <summary>New deliveries, all of one pass: the same state, times and claim.</summary>
+    public static void Deliveries(ServiceDb db, IReadOnlyList<CallbackDeliveryRecord> deliveries)
     {
         var first = deliveries[0];
-        var ids = deliveries.Select(d => d.Id).ToArray();
-        var jobs = deliveries.Select(d => d.JobId).ToArray();
-        var events = deliveries.Select(d => d.Event).ToArray();
-        var bodies = deliveries.Select(d => d.Body).ToArray();
-        await db.Database.ExecuteSqlAsync($"""
+        var insert = new NpgsqlBatchCommand("""
             INSERT INTO callback_deliveries (id, job_id, event, body, state, attempts, created_at, next_attempt_at, claimed_by, claimed_until, history)
-            SELECT i, j, e, b, {first.State}, 0, {first.CreatedAt}, {first.NextAttemptAt}, {first.ClaimedBy}, {first.ClaimedUntil}, '[]'
-            FROM unnest({ids}, {jobs}, {events}, {bodies}) AS v(i, j, e, b)
-            """, ct);
+            SELECT i, j, e, b, $5, 0, $6, $7, $8, $9, '[]'
+            FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[]) AS v(i, j, e, b)
+            """);
+        insert.Parameters.AddRange(new[]
+        {
+            Array(deliveries.Select(d => d.Id)), Array(deliveries.Select(d => d.JobId)), Array(deliveries.Select(d => d.Event)),
+            Array(deliveries.Select(d => d.Body)), new NpgsqlParameter { Value = first.State }, Instant(first.CreatedAt),
+            Instant(first.NextAttemptAt), new NpgsqlParameter { Value = (object?)first.ClaimedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+            Instant(first.ClaimedUntil),
+        });
+        db.WriteWithCommit(insert);
     }
+
+    /// <summary>Queued jobs' reasons: one statement per distinct reason.</summary>
+    public static void Reason(ServiceDb db, IReadOnlyList<long> jobs, string reason)
+    {
+        var update = new NpgsqlBatchCommand("UPDATE jobs SET reason = $1 WHERE id = ANY($2) AND status = 'queued'");
+        update.Parameters.AddRange(new[] { new NpgsqlParameter { Value = reason }, Array(jobs) });
+        db.WriteWithCommit(update);
+    }
+
+    static NpgsqlParameter Array<T>(IEnumerable<T> values) => new() { Value = values.ToArray() };
+
+    static NpgsqlParameter Instant(DateTime? utc) =>
+        new() { Value = (object?)utc ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }
