@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Workers.Data;
 
@@ -16,6 +17,23 @@ public static class PostgresBatches
             ?? throw new InvalidOperationException("A PostgreSQL batch runs inside the caller's transaction.");
         return new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(), transaction);
     }
+
+    /// <summary>A statement for a batch, its parameters positional (<c>$1</c>, <c>$2</c>, ...).</summary>
+    public static NpgsqlBatchCommand Statement(string sql, params NpgsqlParameter[] parameters)
+    {
+        var statement = new NpgsqlBatchCommand(sql);
+        statement.Parameters.AddRange(parameters);
+        return statement;
+    }
+
+    /// <summary>A parameter of the value's own type (null as NULL).</summary>
+    public static NpgsqlParameter Value(object? value) => new() { Value = value ?? DBNull.Value };
+
+    /// <summary>An array parameter, for <c>unnest</c> or <c>= ANY</c>.</summary>
+    public static NpgsqlParameter Values<T>(IEnumerable<T> values) => new() { Value = values.ToArray() };
+
+    /// <summary>A UTC instant (or NULL) as <c>timestamptz</c>.</summary>
+    public static NpgsqlParameter Instant(DateTime? utc) => new() { Value = (object?)utc ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
     /// <summary>
     /// Queues a write to go to PostgreSQL with the transaction's COMMIT, in the same round trip (see

@@ -1,9 +1,8 @@
 using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
-using NpgsqlTypes;
 using Workers.Data;
+using static Workers.Data.PostgresBatches;
 
 namespace Workers.Inbox;
 
@@ -92,16 +91,10 @@ public sealed class Inbox(ServiceDb db, TimeProvider clock, WorkerFaults faults,
         var json = responses.Select(r => JsonSerializer.Serialize(r)).ToArray();
         if (db.Database.IsNpgsql())
         {
-            var insert = new NpgsqlBatchCommand("""
+            db.WriteWithCommit(Statement("""
                 INSERT INTO inbox (message_id, message_type, response_type, response_json, received_at)
                 SELECT m, $1, $2, r, $3 FROM unnest($4::uuid[], $5::text[]) AS v(m, r)
-                """);
-            insert.Parameters.Add(new NpgsqlParameter { Value = typeof(TMessage).Name });
-            insert.Parameters.Add(new NpgsqlParameter { Value = typeof(TResponse).Name });
-            insert.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            insert.Parameters.Add(new NpgsqlParameter { Value = ids });
-            insert.Parameters.Add(new NpgsqlParameter { Value = json });
-            db.WriteWithCommit(insert);
+                """, Value(typeof(TMessage).Name), Value(typeof(TResponse).Name), Instant(now), Values(ids), Values(json)));
             return;
         }
         db.Inbox.AddRange(ids.Zip(json, (id, response) => new InboxRecord

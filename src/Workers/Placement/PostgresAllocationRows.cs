@@ -1,8 +1,8 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 using Workers.Data;
+using static Workers.Data.PostgresBatches;
 using static Workers.Placement.AllocationPlanner;
 
 namespace Workers.Placement;
@@ -55,7 +55,7 @@ public static class PostgresAllocationRows
     {
         await using var batch = db.Batch();
         foreach (var sql in ReadStatements)
-            batch.BatchCommands.Add(Command(sql, Uuids(consumers), Uuids(providers)));
+            batch.BatchCommands.Add(Statement(sql, Uuids(consumers), Uuids(providers)));
         await using var reader = await batch.ExecuteReaderAsync(ct);
 
         var stored = new List<ConsumerRecord>();
@@ -95,55 +95,44 @@ public static class PostgresAllocationRows
         var consumers = snapshot.Consumers.Values;
         var replaced = consumers.Where(c => c.Stored && c.AllocationsReplaced).Select(c => c.Uuid).ToList();
         if (replaced.Count > 0)
-            db.WriteWithCommit(Command("DELETE FROM allocations WHERE consumer_uuid = ANY($1)", Uuids(replaced)));
+            db.WriteWithCommit(Statement("DELETE FROM allocations WHERE consumer_uuid = ANY($1)", Uuids(replaced)));
 
         var bumped = snapshot.Providers.Values.Where(p => p.Bumps > 0).DistinctBy(p => p.Id).ToList();
         if (bumped.Count > 0)
-            db.WriteWithCommit(Command("""
+            db.WriteWithCommit(Statement("""
                 UPDATE resource_providers SET generation = resource_providers.generation + v.n
                 FROM unnest($1::bigint[], $2::integer[]) AS v(id, n) WHERE resource_providers.id = v.id
-                """, Array(bumped.Select(p => p.Id)), Array(bumped.Select(p => p.Bumps))));
+                """, Values(bumped.Select(p => p.Id)), Values(bumped.Select(p => p.Bumps))));
 
         var changed = consumers.Where(c => c.Changed).ToList();
         var removed = changed.Where(c => c.Stored && !c.Exists).Select(c => c.Uuid).ToList();
         if (removed.Count > 0)
-            db.WriteWithCommit(Command("DELETE FROM consumers WHERE uuid = ANY($1)", Uuids(removed)));
+            db.WriteWithCommit(Statement("DELETE FROM consumers WHERE uuid = ANY($1)", Uuids(removed)));
         var updated = changed.Where(c => c.Stored && c.Exists).ToList();
         if (updated.Count > 0)
-            db.WriteWithCommit(Command("""
+            db.WriteWithCommit(Statement("""
                 UPDATE consumers SET generation = v.g, project_id = v.p, user_id = v.u, consumer_type_id = NULLIF(v.t, 0), updated_at = $6
                 FROM unnest($1::uuid[], $2::bigint[], $3::integer[], $4::integer[], $5::integer[]) AS v(c, g, p, u, t)
                 WHERE consumers.uuid = v.c
-                """, Uuids(updated.Select(c => c.Uuid)), Array(updated.Select(c => c.Generation)), Array(updated.Select(c => c.ProjectId)),
-                Array(updated.Select(c => c.UserId)), Array(updated.Select(c => c.TypeId ?? 0)), Timestamp(now)));
+                """, Uuids(updated.Select(c => c.Uuid)), Values(updated.Select(c => c.Generation)), Values(updated.Select(c => c.ProjectId)),
+                Values(updated.Select(c => c.UserId)), Values(updated.Select(c => c.TypeId ?? 0)), Instant(now)));
         var added = changed.Where(c => !c.Stored && c.Exists).ToList();
         if (added.Count > 0)
-            db.WriteWithCommit(Command("""
+            db.WriteWithCommit(Statement("""
                 INSERT INTO consumers (uuid, generation, project_id, user_id, consumer_type_id, created_at)
                 SELECT c, g, p, u, NULLIF(t, 0), $6 FROM unnest($1::uuid[], $2::bigint[], $3::integer[], $4::integer[], $5::integer[]) AS v(c, g, p, u, t)
-                """, Uuids(added.Select(c => c.Uuid)), Array(added.Select(c => c.Generation)), Array(added.Select(c => c.ProjectId)),
-                Array(added.Select(c => c.UserId)), Array(added.Select(c => c.TypeId ?? 0)), Timestamp(now)));
+                """, Uuids(added.Select(c => c.Uuid)), Values(added.Select(c => c.Generation)), Values(added.Select(c => c.ProjectId)),
+                Values(added.Select(c => c.UserId)), Values(added.Select(c => c.TypeId ?? 0)), Instant(now)));
 
         var allocations = changed.Where(c => c.AllocationsReplaced && c.Exists)
             .SelectMany(c => c.Allocations.Select(h => (Consumer: c.Uuid, Held: h))).ToList();
         if (allocations.Count > 0)
-            db.WriteWithCommit(Command("""
+            db.WriteWithCommit(Statement("""
                 INSERT INTO allocations (resource_provider_id, consumer_uuid, resource_class_id, used, created_at)
                 SELECT p, c, rc, u, $5 FROM unnest($1::bigint[], $2::uuid[], $3::integer[], $4::integer[]) AS v(p, c, rc, u)
-                """, Array(allocations.Select(a => snapshot.ProviderOf(a.Held.ProviderUuid).Id)), Uuids(allocations.Select(a => a.Consumer)),
-                Array(allocations.Select(a => a.Held.ClassId)), Array(allocations.Select(a => a.Held.Used)), Timestamp(now)));
-    }
-
-    static NpgsqlBatchCommand Command(string sql, params DbParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
+                """, Values(allocations.Select(a => snapshot.ProviderOf(a.Held.ProviderUuid).Id)), Uuids(allocations.Select(a => a.Consumer)),
+                Values(allocations.Select(a => a.Held.ClassId)), Values(allocations.Select(a => a.Held.Used)), Instant(now)));
     }
 
     static NpgsqlParameter Uuids(IEnumerable<Guid> values) => new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid };
-
-    static NpgsqlParameter Array<T>(IEnumerable<T> values) => new() { Value = values.ToArray() };
-
-    static NpgsqlParameter Timestamp(DateTime utc) => new() { Value = utc, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }

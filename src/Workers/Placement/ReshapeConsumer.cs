@@ -1,9 +1,8 @@
 using Contracts.Placement;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
-using NpgsqlTypes;
 using Workers.Data;
+using static Workers.Data.PostgresBatches;
 
 namespace Workers.Placement;
 
@@ -117,16 +116,13 @@ public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox
     static void QueueInventoryWrites(ServiceDb db, List<long> providers, List<(long Provider, int ClassId, Inventory Inventory)> wanted,
         DateTime now)
     {
-        static NpgsqlParameter Array<T>(IEnumerable<T> values) => new() { Value = values.ToArray() };
-        var delete = new NpgsqlBatchCommand("""
+        db.WriteWithCommit(Statement("""
             DELETE FROM inventories i WHERE i.resource_provider_id = ANY($1)
             AND NOT EXISTS (SELECT FROM unnest($2::bigint[], $3::integer[]) AS k(p, c) WHERE k.p = i.resource_provider_id AND k.c = i.resource_class_id)
-            """);
-        delete.Parameters.AddRange(new[] { Array(providers), Array(wanted.Select(w => w.Provider)), Array(wanted.Select(w => w.ClassId)) });
-        db.WriteWithCommit(delete);
+            """, Values(providers), Values(wanted.Select(w => w.Provider)), Values(wanted.Select(w => w.ClassId))));
         if (wanted.Count == 0)
             return;
-        var upsert = new NpgsqlBatchCommand("""
+        db.WriteWithCommit(Statement("""
             INSERT INTO inventories (resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio, created_at)
             SELECT p, c, t, r, mi, ma, s, a, $9
             FROM unnest($1::bigint[], $2::integer[], $3::integer[], $4::integer[], $5::integer[], $6::integer[], $7::integer[], $8::double precision[])
@@ -134,15 +130,11 @@ public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox
             ON CONFLICT (resource_provider_id, resource_class_id) DO UPDATE SET total = excluded.total, reserved = excluded.reserved,
                 min_unit = excluded.min_unit, max_unit = excluded.max_unit, step_size = excluded.step_size,
                 allocation_ratio = excluded.allocation_ratio, updated_at = $9
-            """);
-        upsert.Parameters.AddRange(new[]
-        {
-            Array(wanted.Select(w => w.Provider)), Array(wanted.Select(w => w.ClassId)), Array(wanted.Select(w => w.Inventory.Total)),
-            Array(wanted.Select(w => w.Inventory.Reserved)), Array(wanted.Select(w => w.Inventory.MinUnit)), Array(wanted.Select(w => w.Inventory.MaxUnit)),
-            Array(wanted.Select(w => w.Inventory.StepSize)), Array(wanted.Select(w => w.Inventory.AllocationRatio)),
-            new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-        });
-        db.WriteWithCommit(upsert);
+            """,
+            Values(wanted.Select(w => w.Provider)), Values(wanted.Select(w => w.ClassId)), Values(wanted.Select(w => w.Inventory.Total)),
+            Values(wanted.Select(w => w.Inventory.Reserved)), Values(wanted.Select(w => w.Inventory.MinUnit)),
+            Values(wanted.Select(w => w.Inventory.MaxUnit)), Values(wanted.Select(w => w.Inventory.StepSize)),
+            Values(wanted.Select(w => w.Inventory.AllocationRatio)), Instant(now)));
     }
 
     static AllocationPlanner.Inventory Plan(Inventory i) => new(i.Total, i.Reserved, i.MinUnit, i.MaxUnit, i.StepSize, i.AllocationRatio);

@@ -1,6 +1,7 @@
 using Npgsql;
 using NpgsqlTypes;
 using Workers.Data;
+using static Workers.Data.PostgresBatches;
 using Workers.Placement;
 
 namespace Workers.Queue;
@@ -17,46 +18,30 @@ public static class AdmissionWrites
     /// <summary>Where each admitted instance landed.</summary>
     public static void Hosts(ServiceDb db, IReadOnlyList<JobInstanceRecord> instances)
     {
-        var update = new NpgsqlBatchCommand("""
+        db.WriteWithCommit(Statement("""
             UPDATE job_instances SET host = v.h, provider_uuid = v.p
             FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS v(s, h, p) WHERE job_instances.server_uuid = v.s
-            """);
-        update.Parameters.AddRange(new[]
-        {
-            Array(instances.Select(i => i.ServerUuid)), Array(instances.Select(i => i.Host!)), Array(instances.Select(i => i.ProviderUuid!.Value)),
-        });
-        db.WriteWithCommit(update);
+            """, Values(instances.Select(i => i.ServerUuid)), Values(instances.Select(i => i.Host!)),
+            Values(instances.Select(i => i.ProviderUuid!.Value))));
     }
 
     /// <summary>New deliveries, all of one pass: the same state, times and claim.</summary>
     public static void Deliveries(ServiceDb db, IReadOnlyList<CallbackDeliveryRecord> deliveries)
     {
         var first = deliveries[0];
-        var insert = new NpgsqlBatchCommand("""
+        db.WriteWithCommit(Statement("""
             INSERT INTO callback_deliveries (id, job_id, event, body, state, attempts, created_at, next_attempt_at, claimed_by, claimed_until, history)
             SELECT i, j, e, b, $5, 0, $6, $7, $8, $9, '[]'
             FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[]) AS v(i, j, e, b)
-            """);
-        insert.Parameters.AddRange(new[]
-        {
-            Array(deliveries.Select(d => d.Id)), Array(deliveries.Select(d => d.JobId)), Array(deliveries.Select(d => d.Event)),
-            Array(deliveries.Select(d => d.Body)), new NpgsqlParameter { Value = first.State }, Instant(first.CreatedAt),
-            Instant(first.NextAttemptAt), new NpgsqlParameter { Value = (object?)first.ClaimedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
-            Instant(first.ClaimedUntil),
-        });
-        db.WriteWithCommit(insert);
+            """,
+            Values(deliveries.Select(d => d.Id)), Values(deliveries.Select(d => d.JobId)), Values(deliveries.Select(d => d.Event)),
+            Values(deliveries.Select(d => d.Body)), Value(first.State), Instant(first.CreatedAt), Instant(first.NextAttemptAt),
+            new NpgsqlParameter { Value = (object?)first.ClaimedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text }, Instant(first.ClaimedUntil)));
     }
 
     /// <summary>Queued jobs' reasons: one statement per distinct reason.</summary>
     public static void Reason(ServiceDb db, IReadOnlyList<long> jobs, string reason)
     {
-        var update = new NpgsqlBatchCommand("UPDATE jobs SET reason = $1 WHERE id = ANY($2) AND status = 'queued'");
-        update.Parameters.AddRange(new[] { new NpgsqlParameter { Value = reason }, Array(jobs) });
-        db.WriteWithCommit(update);
+        db.WriteWithCommit(Statement("UPDATE jobs SET reason = $1 WHERE id = ANY($2) AND status = 'queued'", Value(reason), Values(jobs)));
     }
-
-    static NpgsqlParameter Array<T>(IEnumerable<T> values) => new() { Value = values.ToArray() };
-
-    static NpgsqlParameter Instant(DateTime? utc) =>
-        new() { Value = (object?)utc ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }

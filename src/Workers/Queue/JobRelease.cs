@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using NpgsqlTypes;
 using Workers.Data;
+using static Workers.Data.PostgresBatches;
 
 namespace Workers.Queue;
 
@@ -69,7 +69,7 @@ public static class JobRelease
         batch.BatchCommands.Add(new(LockConsumers) { Parameters = { new() { Value = jobId } } });
         batch.BatchCommands.Add(new(DeleteAllocations) { Parameters = { new() { Value = jobId } } });
         if (doneAt is { } at)
-            batch.BatchCommands.Add(new(MarkDone) { Parameters = { new() { Value = jobId }, new() { Value = at, NpgsqlDbType = NpgsqlDbType.TimestampTz } } });
+            batch.BatchCommands.Add(Statement(MarkDone, Value(jobId), Instant(at)));
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.NextResultAsync(ct);
         var freed = new List<Guid>();
