@@ -18,7 +18,7 @@ public static class WorkerRegistration
     /// </summary>
     public static IHostApplicationBuilder AddWorkers(this IHostApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<TimeProvider, MicrosecondClock>();
         builder.AddServiceDatabase();
         builder.Services.AddScoped<Inbox.Inbox>();
         builder.Services.AddScoped<AllocationWriter>();

@@ -8,7 +8,7 @@ public static class EdgeRegistration
     /// <summary>The Api's own options and services: request timeout and body limit, authentication, OpenAPI.</summary>
     public static IHostApplicationBuilder AddEdge(this IHostApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<TimeProvider, Workers.Data.MicrosecondClock>();
         builder.Services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOpenApi();

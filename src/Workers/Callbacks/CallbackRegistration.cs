@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Workers.Data;
 
 namespace Workers.Callbacks;
 
@@ -45,7 +46,7 @@ public static class CallbackRegistration
     /// <summary>The <c>Callbacks</c> options and the SSRF guard alone, for the Api's check at submit. Safe to call twice.</summary>
     public static IHostApplicationBuilder AddCallbackGuard(this IHostApplicationBuilder builder)
     {
-        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<TimeProvider, MicrosecondClock>();
         builder.Services.AddOptions<CallbackOptions>().BindConfiguration(CallbackOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton<IHostAddressResolver, DnsHostAddressResolver>();

@@ -152,44 +152,32 @@ public sealed class AdmissionPass(
         return new AllocationPlanner.Command(consumers, CheckGenerations: true, Typed: true, AllocationPlanner.Wording.Put);
     }
 
-    /// <summary>Admitted jobs become running, their instances get hosts, and each gets a delivery this worker sends.</summary>
+    /// <summary>
+    /// Admitted jobs become running, their instances get hosts, and each gets a delivery this worker sends. On
+    /// PostgreSQL that is one round trip (the move, which reads back the jobs' callback parts); the hosts and the
+    /// deliveries go with the commit. What each instance holds comes from the plan, as it was claimed.
+    /// </summary>
     async Task<List<CallbackDispatcher.Due>> MarkRunning(List<AdmittedJob> admitted, Dictionary<long, Queued> queued, QueueOptions options, DateTimeOffset now, CancellationToken ct)
     {
         var at = now.UtcDateTime;
         var bulk = db.Database.IsNpgsql();
-        var jobIds = admitted.Select(a => a.Job.Id).ToList();
-        var jobs = await db.Jobs.AsNoTracking().Where(j => jobIds.Contains(j.Id)).ToDictionaryAsync(j => j.Id, ct);
+        var moves = admitted.Select(a => (a.Job.Id, options.For(a.Job.Type).MaxRunTime is { } limit ? at + limit : (DateTime?)null)).ToList();
         // Conditional on the status read by the plan: a job finished or deleted meanwhile fails the pass, which plans again.
-        foreach (var type in admitted.GroupBy(a => a.Job.Type))
-        {
-            var ids = type.Select(a => a.Job.Id).ToList();
-            var expires = options.For(type.Key).MaxRunTime is { } limit ? at + limit : (DateTime?)null;
-            var moved = await db.Jobs.Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Queued).ExecuteUpdateAsync(s => s
-                .SetProperty(j => j.Status, JobStatus.Running).SetProperty(j => j.AdmittedAt, at).SetProperty(j => j.UpdatedAt, at)
-                .SetProperty(j => j.ExpiresAt, expires).SetProperty(j => j.Reason, (string?)null), ct);
-            if (moved != ids.Count)
-                throw new QueueMoved();
-        }
-        var instances = bulk
-            ? await db.JobInstances.AsNoTracking().Where(i => jobIds.Contains(i.JobId)).ToDictionaryAsync(i => i.ServerUuid, ct)
-            : await db.JobInstances.Where(i => jobIds.Contains(i.JobId)).ToDictionaryAsync(i => i.ServerUuid, ct);
+        var jobs = bulk ? await AdmissionWrites.MoveToRunning(db, moves, at, ct) : await MoveToRunning(moves, at, ct);
+        if (jobs.Count != admitted.Count)
+            throw new QueueMoved();
 
         var leaseUntil = at + CallbackDispatcher.Lease(callbackOptions.Value);
         var deliveries = new List<CallbackDeliveryRecord>(admitted.Count);
-        var landed = new List<JobInstanceRecord>();
+        var landed = new List<InstanceView>();
         foreach (var job in admitted)
         {
             var record = jobs[job.Job.Id];
-            var own = new List<JobInstanceRecord>(job.Instances.Count);
-            foreach (var (server, candidate) in queued[job.Job.Id].Servers.Zip(job.Instances))
-            {
-                var instance = instances[server];
-                (instance.Host, instance.ProviderUuid) = (candidate.HostName, candidate.HostUuid);
-                own.Add(instance);
-            }
+            var own = queued[job.Job.Id].Servers.Zip(job.Instances, job.Job.Instances).Select(i => new InstanceView(
+                i.First, i.Second.HostName, i.Second.HostUuid, i.Third.Resources.ToDictionary(r => r.Key, r => (int)r.Value))).ToList();
             landed.AddRange(own);
             var view = new JobView(record.Id, record.CreatedAt, at, record.DeletedAt, record.RequestId, record.Type, record.OwnerId,
-                record.Data, record.Callback, record.Priority, JobStatus.Running, null, null, own.Select(JobInstances.View).ToList(), at, null);
+                record.Data, record.Callback, record.Priority, JobStatus.Running, null, null, own, at, null);
             deliveries.Add(Deliveries.New(record.Id, Deliveries.Admitted, JobJson.CallbackBody(Deliveries.Admitted, view), at,
                 claimedBy: worker.Name, claimedUntil: leaseUntil));
         }
@@ -200,9 +188,31 @@ public sealed class AdmissionPass(
         }
         else
         {
+            var hosts = landed.ToDictionary(i => i.ServerUuid);
+            var servers = hosts.Keys.ToList();
+            foreach (var instance in await db.JobInstances.Where(i => servers.Contains(i.ServerUuid)).ToListAsync(ct))
+                (instance.Host, instance.ProviderUuid) = (hosts[instance.ServerUuid].Host, hosts[instance.ServerUuid].ResourceProvider);
             db.CallbackDeliveries.AddRange(deliveries);
         }
         return deliveries.Select(d => new CallbackDispatcher.Due(d.Id, jobs[d.JobId].Callback, d.Body)).ToList();
+    }
+
+    /// <summary><see cref="AdmissionWrites.MoveToRunning"/> the portable way (SQLite): a read, then one update per expiry.</summary>
+    async Task<Dictionary<long, JobRecord>> MoveToRunning(List<(long Job, DateTime? ExpiresAt)> moves, DateTime at, CancellationToken ct)
+    {
+        var ids = moves.Select(m => m.Job).ToList();
+        var jobs = await db.Jobs.AsNoTracking().Where(j => ids.Contains(j.Id) && j.Status == JobStatus.Queued).ToDictionaryAsync(j => j.Id, ct);
+        foreach (var group in moves.GroupBy(m => m.ExpiresAt))
+        {
+            var expires = group.Key;
+            var ofGroup = group.Select(m => m.Job).ToList();
+            var moved = await db.Jobs.Where(j => ofGroup.Contains(j.Id) && j.Status == JobStatus.Queued).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Running).SetProperty(j => j.AdmittedAt, at).SetProperty(j => j.UpdatedAt, at)
+                .SetProperty(j => j.ExpiresAt, expires).SetProperty(j => j.Reason, (string?)null), ct);
+            if (moved != ofGroup.Count)
+                throw new QueueMoved();
+        }
+        return jobs;
     }
 
     /// <summary>

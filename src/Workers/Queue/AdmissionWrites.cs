@@ -1,3 +1,4 @@
+using Contracts.Queue;
 using Npgsql;
 using NpgsqlTypes;
 using Workers.Data;
@@ -8,21 +9,57 @@ namespace Workers.Queue;
 
 /// <summary>
 /// What an admission pass writes, on PostgreSQL as one statement per table whatever the number of jobs admitted
-/// (arrays unnested into rows), queued to go with the pass's commit (<see cref="PostgresBatches.Commit"/>): hundreds
+/// (arrays unnested into rows), queued to go with the pass's commit (<see cref="PostgresBatches.Commit"/>) except the
+/// move to running, whose answer the pass needs: hundreds
 /// of admitted jobs would otherwise cost thousands of single-row statements, and each statement a round trip. The
 /// rows and their meaning are exactly those EF would write; SQLite, one process and small, keeps EF's way. (The claims
 /// themselves go through <see cref="AllocationWriter.Write"/>, which does the same for allocations.)
 /// </summary>
 public static class AdmissionWrites
 {
+    /// <summary>
+    /// Moves the admitted jobs to <c>running</c> (each with its type's expiry) and reads back what their callbacks
+    /// need, in one statement and one round trip. Only jobs still queued move: a job finished or deleted since the
+    /// pass read it is missing from the answer, and the pass plans again.
+    /// </summary>
+    public static async Task<Dictionary<long, JobRecord>> MoveToRunning(
+        ServiceDb db, IReadOnlyList<(long Job, DateTime? ExpiresAt)> admitted, DateTime at, CancellationToken ct)
+    {
+        await using var batch = db.Batch();
+        batch.BatchCommands.Add(Statement("""
+            UPDATE jobs SET status = 'running', admitted_at = $3, updated_at = $3, expires_at = v.e, reason = NULL
+            FROM unnest($1::bigint[], $2::timestamptz[]) AS v(i, e)
+            WHERE jobs.id = v.i AND jobs.status = 'queued'
+            RETURNING jobs.id, jobs.type, jobs.request_id, jobs.owner_id, jobs.project, jobs.data, jobs.callback, jobs.priority,
+                      jobs.created_at, jobs.deleted_at, jobs.queued_since
+            """, Values(admitted.Select(a => a.Job)),
+            new NpgsqlParameter { Value = admitted.Select(a => (object?)a.ExpiresAt ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+            Instant(at)));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var moved = new Dictionary<long, JobRecord>(admitted.Count);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetInt64(0);
+            moved[id] = new JobRecord
+            {
+                Id = id, Type = reader.GetString(1), RequestId = reader.GetString(2), OwnerId = reader.GetString(3),
+                Project = reader.IsDBNull(4) ? null : reader.GetString(4), Data = reader.GetString(5), Callback = reader.GetString(6),
+                Priority = reader.GetInt64(7), Status = JobStatus.Running, CreatedAt = reader.GetDateTime(8),
+                DeletedAt = reader.IsDBNull(9) ? null : reader.GetDateTime(9), QueuedSince = reader.GetDateTime(10),
+                UpdatedAt = at, AdmittedAt = at,
+            };
+        }
+        return moved;
+    }
+
     /// <summary>Where each admitted instance landed.</summary>
-    public static void Hosts(ServiceDb db, IReadOnlyList<JobInstanceRecord> instances)
+    public static void Hosts(ServiceDb db, IReadOnlyList<InstanceView> instances)
     {
         db.WriteWithCommit(Statement("""
             UPDATE job_instances SET host = v.h, provider_uuid = v.p
             FROM unnest($1::uuid[], $2::text[], $3::uuid[]) AS v(s, h, p) WHERE job_instances.server_uuid = v.s
             """, Values(instances.Select(i => i.ServerUuid)), Values(instances.Select(i => i.Host!)),
-            Values(instances.Select(i => i.ProviderUuid!.Value))));
+            Values(instances.Select(i => i.ResourceProvider!.Value))));
     }
 
     /// <summary>New deliveries, all of one pass: the same state, times and claim.</summary>

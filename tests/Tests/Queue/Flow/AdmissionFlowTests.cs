@@ -8,15 +8,17 @@ using static Tests.Queue.QueueClient;
 namespace Tests.Queue.Flow;
 
 /// <summary>From submit to running: the claim in Placement, the callback, waiting with a reason, and what frees capacity.</summary>
-public sealed class AdmissionFlowTests
+public class AdmissionFlowTests
 {
+    protected virtual bool OnPostgres => false;
+
     static string Url(CallbackReceiver receiver, string name) => receiver.Url("/jobs/" + name).ToString();
 
     [Fact]
     public async Task A_job_that_fits_is_admitted_onto_the_host_with_its_allocations_written_in_Placement()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         var host = await service.Admin.Host("host-a", Inventory(8, 16384, 100));
         var data = new Dictionary<string, object?>
         {
@@ -58,7 +60,7 @@ public sealed class AdmissionFlowTests
     {
         const string key = "s3cr\u00e9t-key";
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService(new() { ["Callbacks:SigningKey"] = key });
+        await using var service = await FlowService.Start(OnPostgres, new() { ["Callbacks:SigningKey"] = key });
         await service.Admin.Host("host-a", Inventory(4));
 
         var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -101,7 +103,7 @@ public sealed class AdmissionFlowTests
     public async Task A_job_that_does_not_fit_waits_with_a_reason_and_its_position()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Admin.Host("host-a", Inventory(8));
 
         await service.Member.Create("vm", "big", Url(receiver, "big"), JobData(Instance(16, 1024, 1)));
@@ -123,7 +125,7 @@ public sealed class AdmissionFlowTests
     public async Task Finishing_the_running_job_releases_its_resources_and_admits_the_waiting_one()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         var host = await service.Admin.Host("host-a", Inventory(4));
         var first = await service.Member.Create("vm", "first", Url(receiver, "first"), JobData(Instance(4, 1024, 1)));
         await service.Member.WaitForStatus("vm", "first", "running");
@@ -169,7 +171,7 @@ public sealed class AdmissionFlowTests
     public async Task Deleting_the_running_job_releases_its_resources_and_admits_the_waiting_one()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Admin.Host("host-a", Inventory(4));
         var first = await service.Member.Create("vm", "first", Url(receiver, "first"), JobData(Instance(3, 1024, 1)));
         await service.Member.WaitForStatus("vm", "first", "running");
@@ -190,7 +192,7 @@ public sealed class AdmissionFlowTests
     public async Task A_job_is_claimed_whole_or_not_at_all_and_a_new_host_admits_it()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         var a = await service.Admin.Host("host-a", Inventory(4));
         var pair = JobData(Instance(3, 1024, 1), Instance(3, 1024, 1));
 
@@ -215,7 +217,7 @@ public sealed class AdmissionFlowTests
     public async Task Deleting_someone_elses_allocations_in_Placement_admits_a_waiting_job()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         var host = await service.Admin.Host("host-a", Inventory(4));
         var outsider = Guid.NewGuid();
         var taken = await service.Admin.Placement(HttpMethod.Put, $"/allocations/{outsider}", new
@@ -241,7 +243,7 @@ public sealed class AdmissionFlowTests
     public async Task Jobs_deleted_while_admission_runs_leave_no_allocations_behind()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         var host = await service.Admin.Host("host-a", Inventory(64));
         var ids = Enumerable.Range(0, 24).Select(i => $"r{i:D2}").ToList();
 
@@ -267,4 +269,10 @@ public sealed class AdmissionFlowTests
     static string Sorted(JsonElement element) =>
         JsonSerializer.Serialize(element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal)
             .ToDictionary(p => p.Name, p => p.Value.GetInt64()));
+}
+
+/// <summary>From submit to running, on PostgreSQL (the production database, whose writes take their own path).</summary>
+public sealed class AdmissionFlowTestsOnPostgres : AdmissionFlowTests
+{
+    protected override bool OnPostgres => true;
 }
