@@ -8,8 +8,10 @@ namespace Tests.Queue.Flow;
 
 /// <summary>Callback deliveries as the job shows them: retries with one delivery id, final answers, the failure
 /// policy, and re-sending.</summary>
-public sealed class CallbackDeliveryTests
+public class CallbackDeliveryTests
 {
+    protected virtual bool OnPostgres => false;
+
     static string Url(CallbackReceiver receiver, string name) => receiver.Url("/jobs/" + name).ToString();
 
     /// <summary>A receiver answering the statuses given, one per request, then the last one forever.</summary>
@@ -37,7 +39,7 @@ public sealed class CallbackDeliveryTests
     public async Task A_receiver_answering_503_twice_then_200_gets_three_attempts_of_one_delivery()
     {
         await using var receiver = await Answering(503, 503, 200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Admin.Host("host-a", Inventory(4));
 
         await service.Member.Create("vm", "retried", Url(receiver, "retried"));
@@ -72,7 +74,7 @@ public sealed class CallbackDeliveryTests
     public async Task A_4xx_other_than_408_and_429_or_any_3xx_is_final_and_not_retried(int status)
     {
         await using var receiver = await Answering(status, 200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Admin.Host("host-a", Inventory(4));
 
         await service.Member.Create("vm", "final", Url(receiver, "final"));
@@ -103,7 +105,7 @@ public sealed class CallbackDeliveryTests
             }
             return Task.CompletedTask;
         });
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Admin.Host("host-a", Inventory(4));
 
         await service.Member.Create("vm", "throttled", Url(receiver, "throttled"));
@@ -121,7 +123,7 @@ public sealed class CallbackDeliveryTests
         {
             try { await Task.Delay(TimeSpan.FromSeconds(5), context.RequestAborted); } catch (OperationCanceledException) { }
         });
-        await using var service = new FlowService(new() { ["Callbacks:Timeout"] = "00:00:00.3", ["Callbacks:MaxAttempts"] = "2" });
+        await using var service = await FlowService.Start(OnPostgres, new() { ["Callbacks:Timeout"] = "00:00:00.3", ["Callbacks:MaxAttempts"] = "2" });
         await service.Admin.Host("host-a", Inventory(4));
 
         await service.Member.Create("vm", "slow", Url(receiver, "slow"));
@@ -140,7 +142,7 @@ public sealed class CallbackDeliveryTests
     public async Task A_delivery_is_given_up_once_its_next_attempt_would_fall_past_MaxAge()
     {
         await using var receiver = await Answering(503);
-        await using var service = new FlowService(new() { ["Callbacks:MaxAge"] = "00:00:01" });
+        await using var service = await FlowService.Start(OnPostgres, new() { ["Callbacks:MaxAge"] = "00:00:01" });
         await service.Admin.Host("host-a", Inventory(4));
 
         await service.Member.Create("vm", "aged", Url(receiver, "aged"));
@@ -160,7 +162,7 @@ public sealed class CallbackDeliveryTests
         var closed = await CallbackReceiver.Answering(200);
         var url = Url(closed, "gone");
         await closed.DisposeAsync();
-        await using var service = new FlowService(new() { ["Callbacks:MaxAttempts"] = "2" });
+        await using var service = await FlowService.Start(OnPostgres, new() { ["Callbacks:MaxAttempts"] = "2" });
         await service.Admin.Host("host-a", Inventory(4));
 
         await service.Member.Create("vm", "unreachable", url);
@@ -177,7 +179,7 @@ public sealed class CallbackDeliveryTests
     {
         await using var broken = await Answering(503);
         await using var working = await Answering(200);
-        await using var service = new FlowService(new() { ["Callbacks:FailurePolicy"] = "release", ["Callbacks:MaxAttempts"] = "2" });
+        await using var service = await FlowService.Start(OnPostgres, new() { ["Callbacks:FailurePolicy"] = "release", ["Callbacks:MaxAttempts"] = "2" });
         await service.Admin.Host("host-a", Inventory(4));
         var doomed = await service.Member.Create("vm", "doomed", Url(broken, "doomed"), JobData(Instance(4, 1024, 1)));
         await service.Member.WaitForStatus("vm", "doomed", "running");
@@ -198,7 +200,7 @@ public sealed class CallbackDeliveryTests
     public async Task Resending_after_a_failed_delivery_sends_the_same_event_as_a_new_delivery()
     {
         await using var receiver = await Answering(404, 200);
-        await using var service = new FlowService();
+        await using var service = await FlowService.Start(OnPostgres);
         await service.Admin.Host("host-a", Inventory(4));
         await service.Member.Create("vm", "fixed", Url(receiver, "fixed"));
         var failed = await WaitForDelivery(service, "vm", "fixed", "failed");
@@ -217,4 +219,10 @@ public sealed class CallbackDeliveryTests
         Assert.NotEqual(failed.GetProperty("CallbackDelivery").GetProperty("ID").GetString(), delivery.GetProperty("ID").GetString());
         Assert.Equal(1, delivery.GetProperty("Attempts").GetInt32());
     }
+}
+
+/// <summary>Callback deliveries, on PostgreSQL.</summary>
+public sealed class CallbackDeliveryTestsOnPostgres : CallbackDeliveryTests
+{
+    protected override bool OnPostgres => true;
 }

@@ -4,15 +4,17 @@ using static Tests.Queue.QueueClient;
 namespace Tests.Queue.Flow;
 
 /// <summary>What the periodic sweep does besides waking admission: MaxRunTime expiry and the retention purge.</summary>
-public sealed class QueueSweepTests
+public class QueueSweepTests
 {
+    protected virtual bool OnPostgres => false;
+
     static string Url(CallbackReceiver receiver, string name) => receiver.Url("/jobs/" + name).ToString();
 
     [Fact]
     public async Task A_job_past_its_types_MaxRunTime_is_released_and_its_receiver_gets_job_expired()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService(new()
+        await using var service = await FlowService.Start(OnPostgres, new()
         {
             ["Queue:Types:short:MaxRunTime"] = "00:00:01",
             ["Queue:SweepInterval"] = "00:00:00.5",
@@ -50,7 +52,7 @@ public sealed class QueueSweepTests
     public async Task Finished_and_deleted_jobs_are_purged_after_the_retention_and_active_ones_stay()
     {
         await using var receiver = await CallbackReceiver.Answering(200);
-        await using var service = new FlowService(new()
+        await using var service = await FlowService.Start(OnPostgres, new()
         {
             ["Queue:Retention"] = "00:00:01",
             ["Queue:SweepInterval"] = "00:00:00.5",
@@ -80,4 +82,10 @@ public sealed class QueueSweepTests
         Assert.Equal(System.Net.HttpStatusCode.Conflict, again.Status);
         Assert.Equal("duplicate_request_id", again.Code);
     }
+}
+
+/// <summary>The sweep, on PostgreSQL.</summary>
+public sealed class QueueSweepTestsOnPostgres : QueueSweepTests
+{
+    protected override bool OnPostgres => true;
 }
