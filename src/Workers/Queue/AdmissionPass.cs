@@ -60,17 +60,17 @@ public sealed class AdmissionPass(
     {
         var started = Stopwatch.GetTimestamp();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await QueueLocks.LockAdmission(db, ct);
-        var locked = Stopwatch.GetTimestamp();
-        var now = clock.GetUtcNow();
         var options = queueOptions.Value;
         // Once per sweep interval the whole queue is read, and every reason refreshed; otherwise each strict type only
         // up to its first few jobs, as many as recent passes could admit and at most Queue:PlanWindow (the planner
         // stops where that could matter, and the pass runs again).
-        var whole = cache.TakeReasonRound(now, options.SweepInterval);
+        var whole = cache.TakeReasonRound(clock.GetUtcNow(), options.SweepInterval);
         var window = whole ? (int?)null : cache.Window(options.PlanWindow);
+        // On PostgreSQL the admission lock goes with the reads (the wait for it is part of the read's time).
         var rows = db.Database.IsNpgsql() ? await PostgresAdmissionReads.Read(db, window, options, ct) : await ReadRows(window, ct);
         var read = Stopwatch.GetTimestamp();
+        // Taken once the lock is held and the queue read: no job read can be newer than what this pass stamps.
+        var now = clock.GetUtcNow();
         var (queued, readUpTo) = await PlannerJobs(rows.Jobs, window, whole, ct);
         if (queued.Count == 0)
             return ([], false, false);
@@ -92,10 +92,10 @@ public sealed class AdmissionPass(
         var reasoned = Stopwatch.GetTimestamp();
         await db.Commit(transaction, ct);
         logger.Log(admitted.Count > 0 ? LogLevel.Information : LogLevel.Debug,
-            "Admitted {Admitted} of the {Read} queued jobs read{More} in {PassMs:0.0} ms (lock wait {LockMs:0.0}, read {ReadMs:0.0}, " +
+            "Admitted {Admitted} of the {Read} queued jobs read{More} in {PassMs:0.0} ms (lock and read {ReadMs:0.0}, " +
             "assemble {AssembleMs:0.0}, plan {PlanMs:0.0}, claim {ClaimMs:0.0}, running {RunningMs:0.0}, reasons {ReasonsMs:0.0}, commit {CommitMs:0.0})",
             admitted.Count, queued.Count, readUpTo.Count > 0 ? " (more queued behind)" : "", Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-            Stopwatch.GetElapsedTime(started, locked).TotalMilliseconds, Stopwatch.GetElapsedTime(locked, read).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(started, read).TotalMilliseconds,
             Stopwatch.GetElapsedTime(read, loaded).TotalMilliseconds,
             Stopwatch.GetElapsedTime(loaded, planned).TotalMilliseconds,
             Stopwatch.GetElapsedTime(planned, claimed).TotalMilliseconds, Stopwatch.GetElapsedTime(claimed, marked).TotalMilliseconds,
@@ -251,6 +251,10 @@ public sealed class AdmissionPass(
     /// <summary>What a pass reads of a queued job each time: the rest is fixed at submit (<see cref="AdmissionCache"/>).</summary>
     public sealed record QueuedRow(long Id, string Type, long Priority, DateTime QueuedSince);
 
+    /// <summary>What a pass reads of a queued job once, the first time this worker plans it (with its instance rows).</summary>
+    public sealed record NewJob(long Id, string Type, string RequestId, string OwnerId, string? Project, Guid? AggregateUuid,
+        string? AggregateLabel, string? Reason);
+
     /// <summary>
     /// What a pass reads: the queued jobs (each strict type's first window and one more, or all of them; every
     /// backfill type's all) and every provider with its inventories, usages, traits and aggregates.
@@ -320,9 +324,12 @@ public sealed class AdmissionPass(
         var missing = jobs.Where(j => !cache.Contains(j.Id)).Select(j => j.Id).ToList();
         if (missing.Count > 0)
         {
-            var instanceRows = (await db.JobInstances.AsNoTracking().Where(i => missing.Contains(i.JobId)).ToListAsync(ct)).ToLookup(i => i.JobId);
-            var fixedParts = await db.Jobs.AsNoTracking().Where(j => missing.Contains(j.Id))
-                .Select(j => new { j.Id, j.Type, j.RequestId, j.OwnerId, j.Project, j.AggregateUuid, j.AggregateLabel, j.Reason }).ToListAsync(ct);
+            var (fixedParts, instanceList) = db.Database.IsNpgsql()
+                ? await PostgresAdmissionReads.NewJobs(db, missing, ct)
+                : (await db.Jobs.AsNoTracking().Where(j => missing.Contains(j.Id))
+                        .Select(j => new NewJob(j.Id, j.Type, j.RequestId, j.OwnerId, j.Project, j.AggregateUuid, j.AggregateLabel, j.Reason)).ToListAsync(ct),
+                    await db.JobInstances.AsNoTracking().Where(i => missing.Contains(i.JobId)).ToListAsync(ct));
+            var instanceRows = instanceList.ToLookup(i => i.JobId);
             foreach (var job in fixedParts)
             {
                 var memberOf = job.AggregateUuid is { } aggregate ? new MemberOf(aggregate, job.AggregateLabel ?? aggregate.ToString()) : null;

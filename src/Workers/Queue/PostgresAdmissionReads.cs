@@ -7,9 +7,10 @@ using Workers.Placement;
 namespace Workers.Queue;
 
 /// <summary>
-/// <see cref="AdmissionPass"/>'s reads on PostgreSQL: the queued jobs and the whole cloud in one batch of statements,
-/// so one round trip, read straight into <see cref="AdmissionPass.PassRows"/>. The rows and their meaning are exactly
-/// those of the portable path.
+/// <see cref="AdmissionPass"/>'s reads on PostgreSQL: the admission lock (<see cref="QueueLocks.AdmissionLock"/>),
+/// then the queued jobs and the whole cloud, in one batch of statements, so one round trip, read straight into
+/// <see cref="AdmissionPass.PassRows"/>. Each statement after the lock reads what was committed when it started, so
+/// after the lock was granted. The rows and their meaning are exactly those of the portable path.
 /// </summary>
 public static class PostgresAdmissionReads
 {
@@ -46,6 +47,7 @@ public static class PostgresAdmissionReads
     public static async Task<AdmissionPass.PassRows> Read(ServiceDb db, int? window, QueueOptions options, CancellationToken ct)
     {
         await using var batch = db.Batch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(QueueLocks.AdmissionLock));
         var configured = options.Types.Keys.ToLookup(options.IsBackfill);
         var queued = new NpgsqlBatchCommand(QueuedJobs);
         queued.Parameters.Add(new NpgsqlParameter { Value = (object?)window ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
@@ -56,6 +58,7 @@ public static class PostgresAdmissionReads
         foreach (var sql in CloudStatements)
             batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
         await using var reader = await batch.ExecuteReaderAsync(ct);
+        await reader.NextResultAsync(ct); // the lock's
 
         var jobs = new List<AdmissionPass.QueuedRow>();
         while (await reader.ReadAsync(ct))
@@ -87,4 +90,35 @@ public static class PostgresAdmissionReads
             aggregates.Add((reader.GetInt64(0), Guid.Parse(reader.GetString(1))));
         return new AdmissionPass.PassRows(jobs, providers, classes, inventories, used, traits, aggregates);
     }
+
+    /// <summary>The parts of newly seen queued jobs that never change (<see cref="AdmissionCache"/>) and their instance
+    /// rows, in one round trip.</summary>
+    public static async Task<(List<AdmissionPass.NewJob> Jobs, List<JobInstanceRecord> Instances)> NewJobs(
+        ServiceDb db, IReadOnlyList<long> ids, CancellationToken ct)
+    {
+        await using var batch = db.Batch();
+        batch.BatchCommands.Add(PostgresBatches.Statement(
+            "SELECT id, type, request_id, owner_id, project, aggregate_uuid, aggregate_label, reason FROM jobs WHERE id = ANY($1)",
+            PostgresBatches.Values(ids)));
+        batch.BatchCommands.Add(PostgresBatches.Statement(
+            "SELECT job_id, idx, server_uuid, vcpu, memory_mb, disk_gb, resources, traits, device_profile, host, provider_uuid " +
+            "FROM job_instances WHERE job_id = ANY($1)", PostgresBatches.Values(ids)));
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        var jobs = new List<AdmissionPass.NewJob>(ids.Count);
+        while (await reader.ReadAsync(ct))
+            jobs.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Text(reader, 4),
+                reader.IsDBNull(5) ? null : reader.GetGuid(5), Text(reader, 6), Text(reader, 7)));
+        await reader.NextResultAsync(ct);
+        var instances = new List<JobInstanceRecord>();
+        while (await reader.ReadAsync(ct))
+            instances.Add(new JobInstanceRecord
+            {
+                JobId = reader.GetInt64(0), Index = reader.GetInt32(1), ServerUuid = reader.GetGuid(2), Vcpu = reader.GetInt32(3),
+                MemoryMb = reader.GetInt32(4), DiskGb = reader.GetInt32(5), Resources = reader.GetString(6), Traits = reader.GetString(7),
+                DeviceProfile = Text(reader, 8), Host = Text(reader, 9), ProviderUuid = reader.IsDBNull(10) ? null : reader.GetGuid(10),
+            });
+        return (jobs, instances);
+    }
+
+    static string? Text(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
 }

@@ -18,12 +18,10 @@ public static class QueueLocks
 
     /// <summary>
     /// One admission pass at a time across every worker: a pass reads the whole queue and plans against it, so two at
-    /// once could admit the same job or break strict order. SQLite runs one process (and one writer) anyway; there
-    /// the loop being single in the process is the serialisation.
+    /// once could admit the same job or break strict order. On PostgreSQL this lock is the first statement of the
+    /// pass's read batch (<see cref="PostgresAdmissionReads"/>): the reads after it see what the previous pass
+    /// committed. SQLite runs one process (and one writer) anyway; there the loop being single in the process is the
+    /// serialisation.
     /// </summary>
-    public static async Task LockAdmission(ServiceDb db, CancellationToken ct)
-    {
-        if (db.Database.IsNpgsql())
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtext('queue-admission'))", ct);
-    }
+    public const string AdmissionLock = "SELECT pg_advisory_xact_lock(hashtext('queue-admission'))";
 }
