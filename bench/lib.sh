@@ -102,6 +102,12 @@ start_ours() { # DIR PORT DB VHOST
     done
 }
 
+queue_type() { # the RabbitMQ queue type our workers declare: the service default unless BENCH_OURS_ENV sets Bus__QueueType
+    local v=quorum
+    [[ " ${BENCH_OURS_ENV:-} " =~ \ Bus__QueueType=([a-z]+)\  ]] && v=${BASH_REMATCH[1]}
+    echo "$v"
+}
+
 rss_mb() { # PID: resident memory in MB
     awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null
 }

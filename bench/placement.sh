@@ -195,7 +195,7 @@ COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
     echo
     echo "- PostgreSQL $PG_VERSION, one private server for both ($PG_SETTINGS); RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null) (ours only)"
     echo "- peer: OpenStack Placement $(dpkg-query -W -f '${Version}' python3-placement 2>/dev/null) (Debian python3-placement) under uwsgi $(uwsgi --version 2>/dev/null), $UWSGI_PROCESSES processes x 1 thread, HTTP router with keep-alive, served at /, database placement_bench"
-    echo "- ours: $WORKERS Workers processes + 1 Api process (Release, \`dotnet <dll>\`, Production, JSON logs${BENCH_OURS_ENV:+, with $BENCH_OURS_ENV}), RabbitMQ vhost bench, database admission_bench, served under /placement"
+    echo "- ours: $WORKERS Workers processes + 1 Api process (Release, \`dotnet <dll>\`, Production, JSON logs${BENCH_OURS_ENV:+, with $BENCH_OURS_ENV}), RabbitMQ vhost bench ($(queue_type) queues), database admission_bench, served under /placement"
     echo "- load: bench/LoadGen (HttpClient, SocketsHttpHandler, MaxConnectionsPerServer = clients, keep-alive), microversion 1.39, X-Auth-Token admin"
     echo "- configuration: providers $PROVIDERS; clients $CLIENTS (setup, alloc-writes); alloc-writes $DURATION s after a $WARMUP s warm-up; contended-claims $CLAIM_CLIENTS clients on VCPU 200; reshaper $ITERATIONS iterations, sequential; workloads setup,$WORKLOADS; targets ${TARGETS[*]:-none} (peer first, stopped before ours starts); whole run ${ELAPSED} s"
     [ -n "$OURS_NOTE" ] && echo "- **$OURS_NOTE**"

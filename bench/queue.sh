@@ -6,7 +6,8 @@
 #   bench/queue.sh [--hosts H] [--jobs J] [--clients C] [--warmup W] [--paced P] [--rate R] [--workers N] [--keep]
 #
 # QueueBench fills every host with one job, queues J jobs that do not fit, then frees hosts: W of them at R per
-# second as a warm-up (not counted: finishing and admitting have run, as in a service that has been up a while),
+# second as a warm-up (not counted: finishing and admitting have run, as in a service that has been up a while;
+# W defaults to R, one second at the rate: the finish path's connections and compiled code ramp up over that second),
 # P more at R per second (latency without overload), the rest as fast as C clients can (throughput). For each admitted job:
 # latency = its callback's arrival - the start of the request that freed its host. Prints the figures and writes
 # bench/results/queue-<UTC timestamp>.md (indexed in bench/results/README.md). With --keep, the work folder keeps the
@@ -20,8 +21,8 @@ PYTHON=/usr/bin/python3
 COMMAND_LINE=bench/queue.sh
 [ $# -gt 0 ] && COMMAND_LINE+=$(printf ' %q' "$@")
 
-HOSTS=1000 JOBS=10000 CLIENTS=16 WARMUP=20 PACED=200 RATE=50 WORKERS=2 KEEP=0
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+HOSTS=1000 JOBS=10000 CLIENTS=16 WARMUP= PACED=200 RATE=50 WORKERS=2 KEEP=0
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
     --hosts) HOSTS=${2:?}; shift 2 ;;
@@ -36,6 +37,7 @@ while [ $# -gt 0 ]; do
     *) echo "queue.sh: unknown option $1" >&2; usage ;;
     esac
 done
+WARMUP=${WARMUP:-$RATE}
 for v in HOSTS JOBS CLIENTS WARMUP PACED RATE WORKERS; do
     [[ ${!v} =~ ^[0-9]+$ ]] || { echo "queue.sh: ${v,,} must be a whole number" >&2; exit 2; }
 done
@@ -94,7 +96,7 @@ stop_started
 
 [ -f "$WORK/result.json" ] || { log "no result"; FAILED=1; exit 1; }
 fig() { "$PYTHON" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$WORK/result.json" "$1"; }
-verdict() { "$PYTHON" -c "import sys; v=float(sys.argv[1]); b=float(sys.argv[2]); print(('met' if (v>=b if sys.argv[3]=='>=' else v<=b) else 'NOT met'))" "$1" "$2" "$3"; }
+verdict() { "$PYTHON" -c "import sys; v=sys.argv[1]; b=float(sys.argv[2]); print('-' if v == 'None' else ('met' if (float(v)>=b if sys.argv[3]=='>=' else float(v)<=b) else 'NOT met'))" "$1" "$2" "$3"; }
 
 RESULT=bench/results/queue-$STAMP.md
 COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
@@ -105,7 +107,7 @@ COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
     echo "- command: \`$COMMAND_LINE\`"
     echo "- commit: $COMMIT"
     echo "- machine: $(machine); CPUs busy in the 3 s before the start (others' load): ${BUSY_NOTES[*]}"
-    echo "- PostgreSQL $PG_VERSION ($PG_SETTINGS); RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null), quorum queues, publisher confirms"
+    echo "- PostgreSQL $PG_VERSION ($PG_SETTINGS); RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null), $(queue_type) queues, publisher confirms"
     echo "- ours: $WORKERS Workers processes + 1 Api process (Release, Production, JSON logs${BENCH_OURS_ENV:+, with $BENCH_OURS_ENV}); load and receiver: bench/QueueBench, $CLIENTS clients, on the same machine"
     echo "- workload: $HOSTS hosts (VCPU 16, MEMORY_MB 65536, DISK_GB 1000), each filled by one job; $JOBS queued jobs of VCPU 4 / 16384 MiB / 250 GiB (type vm, strict, spread); $WARMUP hosts freed at $RATE/s as a warm-up (not counted), then $PACED more at $RATE/s, then the rest by $CLIENTS clients at once; a host freed admits 4 jobs; whole run ${ELAPSED} s"
     echo "- resident memory at the end: ${MEMORY[*]}; logs: $ERRORS Error and $WARNINGS Warning lines"

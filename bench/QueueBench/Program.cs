@@ -167,6 +167,10 @@ var result = new SortedDictionary<string, object>
 };
 foreach (var (k, v) in facts)
     result[k] = v;
+// A phase with nothing in it (a burst of no hosts, say) has no rate or percentile: null, not a failed run.
+foreach (var (k, v) in result.ToList())
+    if (v is double d && !double.IsFinite(d))
+        result[k] = null!;
 var json = JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true });
 Console.WriteLine(json);
 if (o["--out"].Length > 0)
