@@ -109,7 +109,7 @@ COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
     echo "- machine: $(machine); CPUs busy in the 3 s before the start (others' load): ${BUSY_NOTES[*]}"
     echo "- PostgreSQL $PG_VERSION ($PG_SETTINGS); RabbitMQ $(dpkg-query -W -f '${Version}' rabbitmq-server 2>/dev/null), $(queue_type) queues, publisher confirms"
     echo "- ours: $WORKERS Workers processes + 1 Api process (Release, Production, JSON logs${BENCH_OURS_ENV:+, with $BENCH_OURS_ENV}); load and receiver: bench/QueueBench, $CLIENTS clients, on the same machine"
-    echo "- workload: $HOSTS hosts (VCPU 16, MEMORY_MB 65536, DISK_GB 1000), each filled by one job; $JOBS queued jobs of VCPU 4 / 16384 MiB / 250 GiB (type vm, strict, spread); $WARMUP hosts freed at $RATE/s as a warm-up (not counted), then $PACED more at $RATE/s, then the rest by $CLIENTS clients at once; a host freed admits 4 jobs; whole run ${ELAPSED} s"
+    echo "- workload: $HOSTS hosts (VCPU 16, MEMORY_MB 65536, DISK_GB 1000), each filled by one job; $JOBS queued jobs of VCPU 4 / 16384 MiB / 250 GiB (type vm, strict, spread); $(fig warmup_hosts) hosts freed at $RATE/s as a warm-up (not counted), then $(fig paced_hosts) more at $RATE/s, then the rest by $CLIENTS clients at once; a host freed admits 4 jobs; whole run ${ELAPSED} s"
     echo "- resident memory at the end: ${MEMORY[*]}; logs: $ERRORS Error and $WARNINGS Warning lines"
     echo
     echo "| figure | measured | bar | |"
