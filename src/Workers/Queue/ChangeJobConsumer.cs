@@ -8,8 +8,9 @@ namespace Workers.Queue;
 
 /// <summary>
 /// Reorders a job (a priority, the front or back of its type's queued jobs, or a slot after or before another queued
-/// job) or finishes a running one (<c>done</c>, which releases what it holds). On PostgreSQL a finish is three round
-/// trips: the job's read, its release and move (<see cref="JobRelease.Finish"/>), and the inbox row with the commit.
+/// job) or finishes a running one (<c>done</c>, which releases what it holds). On PostgreSQL a finish is two round
+/// trips: the job's read with its release and move (<see cref="JobRelease.FinishByKey"/>), and the inbox row with the
+/// commit.
 /// </summary>
 public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvider clock) : IConsumer<ChangeJob>
 {
@@ -36,10 +37,21 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
         // a status change touches one row, which its status token already guards.
         if (command.Position is not null || command.After is not null || command.Before is not null)
             await QueueLocks.LockType(db, command.Type, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (command.Status == JobStatus.Done && db.Database.IsNpgsql())
+        {
+            // The common finish in one round trip: read, release and move together (see JobRelease.FinishByKey).
+            var (was, freed) = await JobRelease.FinishByKey(db, command.Type, command.RequestId, command.OwnerScope, now, ct);
+            return was switch
+            {
+                null => (QueueProblem.NotFound(command.Type, command.RequestId), []),
+                JobStatus.Running or JobStatus.Done => (null, freed),
+                _ => (NotRunning(command.RequestId, was), []),
+            };
+        }
         var job = await JobViews.Find(db, command.Type, command.RequestId, command.OwnerScope, withDeleted: false, ct);
         if (job is null)
             return (QueueProblem.NotFound(command.Type, command.RequestId), []);
-        var now = clock.GetUtcNow().UtcDateTime;
 
         if (command.Status is { } status)
         {
@@ -47,7 +59,7 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
             if (status == JobStatus.Done && job.Status == JobStatus.Done)
                 return (null, []);
             if (status != JobStatus.Done || job.Status != JobStatus.Running)
-                return (new QueueProblem(409, "invalid_transition", $"job '{job.RequestId}' is {job.Status}; only a running job can become done"), []);
+                return (NotRunning(job.RequestId, job.Status), []);
             return (null, await JobRelease.Finish(db, job, now, ct));
         }
 
@@ -57,6 +69,9 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
         (job.Priority, job.UpdatedAt) = (priority, now);
         return (null, []);
     }
+
+    static QueueProblem NotRunning(string requestId, string status) =>
+        new(409, "invalid_transition", $"job '{requestId}' is {status}; only a running job can become done");
 
     async Task<(long, QueueProblem?)> NewPriority(ChangeJob command, JobRecord job, CancellationToken ct)
     {

@@ -6,8 +6,8 @@ using static Tests.Queue.QueueClient;
 namespace Tests.Queue.Flow;
 
 /// <summary>
-/// A job's finish racing its delete on PostgreSQL, where the finish's lock, release and move to done are one batch
-/// written after the job was read.
+/// A job's finish on PostgreSQL, where the job's read, its instances' lock, the release and the move to done are one
+/// batch: racing its delete, and refused (a queued job, another owner's job) without changing anything.
 /// </summary>
 public sealed class FinishRaceTests
 {
@@ -40,6 +40,29 @@ public sealed class FinishRaceTests
         Assert.Equal(HttpStatusCode.NotFound, (await service.Member.Get("vm", "j1")).Status);
         await using var count = new NpgsqlCommand("SELECT status FROM jobs WHERE request_id = 'j1'", other);
         Assert.Equal("deleted", await count.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_finish_of_a_queued_job_or_of_another_owners_job_changes_nothing()
+    {
+        await using var receiver = await CallbackReceiver.Answering(200);
+        await using var service = await FlowService.Start(onPostgres: true);
+        var host = await service.Admin.Host("host-a", Inventory(1));
+        await service.Member.Create("vm", "held", receiver.Url("/jobs/held").ToString(), JobData(Instance(1, 64, 1)));
+        var held = await service.Member.WaitForStatus("vm", "held", "running");
+        await service.Member.Create("vm", "waiting", receiver.Url("/jobs/waiting").ToString(), JobData(Instance(1, 64, 1)));
+        await service.Member.WaitForReason("vm", "waiting");
+
+        var queued = await service.Member.Change("vm", "waiting", new { status = "done" });
+        Assert.Equal(HttpStatusCode.Conflict, queued.Status);
+        Assert.Equal("invalid_transition", queued.Code);
+        Assert.Equal("queued", (await service.Member.Job("vm", "waiting")).GetProperty("Status").GetString());
+
+        var stranger = await service.Admin.As("bob:p2").Change("vm", "held", new { status = "done" });
+        Assert.Equal(HttpStatusCode.NotFound, stranger.Status);
+        Assert.Equal("running", (await service.Member.Job("vm", "held")).GetProperty("Status").GetString());
+        Assert.True((await service.Admin.Allocations(Server(held))).GetProperty("allocations").TryGetProperty(host.ToString(), out _));
+        Assert.Equal("queued", (await service.Member.Job("vm", "waiting")).GetProperty("Status").GetString());
     }
 
     /// <returns>The rows the statement returned or changed.</returns>
