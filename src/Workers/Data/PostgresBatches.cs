@@ -35,6 +35,16 @@ public static class PostgresBatches
     /// <summary>A UTC instant (or NULL) as <c>timestamptz</c>.</summary>
     public static NpgsqlParameter Instant(DateTime? utc) => new() { Value = (object?)utc ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
+    /// <summary>UTC instants, some NULL, as a <c>timestamptz[]</c> (for <c>unnest</c>).</summary>
+    public static NpgsqlParameter Instants(IEnumerable<DateTime?> utc) =>
+        new() { Value = utc.Select(u => (object?)u ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
+
+    /// <summary>A nullable text column of a row read.</summary>
+    public static string? TextOrNull(this NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
+
+    /// <summary>A text (or NULL, still typed as text).</summary>
+    public static NpgsqlParameter Text(string? text) => new() { Value = (object?)text ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
     /// <summary>
     /// Queues a write to go to PostgreSQL with the transaction's COMMIT, in the same round trip (see
     /// <see cref="Commit"/>). Nothing later in the transaction reads what it writes: it has not run yet. A

@@ -33,8 +33,7 @@ public static class AdmissionWrites
             RETURNING jobs.id, jobs.type, jobs.request_id, jobs.owner_id, jobs.project, jobs.data, jobs.callback, jobs.priority,
                       jobs.created_at, jobs.deleted_at, jobs.queued_since
             """, Values(admitted.Select(a => a.Job)),
-            new NpgsqlParameter { Value = admitted.Select(a => (object?)a.ExpiresAt ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
-            Instant(at)));
+            Instants(admitted.Select(a => a.ExpiresAt)), Instant(at)));
         await using var reader = await batch.ExecuteReaderAsync(ct);
         var moved = new Dictionary<long, JobRecord>(admitted.Count);
         while (await reader.ReadAsync(ct))
@@ -43,7 +42,7 @@ public static class AdmissionWrites
             moved[id] = new JobRecord
             {
                 Id = id, Type = reader.GetString(1), RequestId = reader.GetString(2), OwnerId = reader.GetString(3),
-                Project = reader.IsDBNull(4) ? null : reader.GetString(4), Data = reader.GetString(5), Callback = reader.GetString(6),
+                Project = reader.TextOrNull(4), Data = reader.GetString(5), Callback = reader.GetString(6),
                 Priority = reader.GetInt64(7), Status = JobStatus.Running, CreatedAt = reader.GetDateTime(8),
                 DeletedAt = reader.IsDBNull(9) ? null : reader.GetDateTime(9), QueuedSince = reader.GetDateTime(10),
                 UpdatedAt = at, AdmittedAt = at,
@@ -73,7 +72,7 @@ public static class AdmissionWrites
             """,
             Values(deliveries.Select(d => d.Id)), Values(deliveries.Select(d => d.JobId)), Values(deliveries.Select(d => d.Event)),
             Values(deliveries.Select(d => d.Body)), Value(first.State), Instant(first.CreatedAt), Instant(first.NextAttemptAt),
-            new NpgsqlParameter { Value = (object?)first.ClaimedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text }, Instant(first.ClaimedUntil)));
+            Text(first.ClaimedBy), Instant(first.ClaimedUntil)));
     }
 
     /// <summary>Queued jobs' reasons: one statement per distinct reason.</summary>

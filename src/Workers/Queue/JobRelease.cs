@@ -83,7 +83,7 @@ public static class JobRelease
     public static async Task<(string? Status, List<Guid> Freed)> FinishByKey(
         ServiceDb db, string type, string requestId, string? ownerScope, DateTime now, CancellationToken ct)
     {
-        NpgsqlParameter[] Key() => [Value(type), Value(requestId), new() { Value = (object?)ownerScope ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text }];
+        NpgsqlParameter[] Key() => [Value(type), Value(requestId), Text(ownerScope)];
         await using var batch = db.Batch();
         batch.BatchCommands.Add(Statement(FindByKey, Key()));
         batch.BatchCommands.Add(Statement(LockRunningConsumers, Key()));

@@ -106,8 +106,8 @@ public static class PostgresAdmissionReads
         await using var reader = await batch.ExecuteReaderAsync(ct);
         var jobs = new List<AdmissionPass.NewJob>(ids.Count);
         while (await reader.ReadAsync(ct))
-            jobs.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), Text(reader, 4),
-                reader.IsDBNull(5) ? null : reader.GetGuid(5), Text(reader, 6), Text(reader, 7)));
+            jobs.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.TextOrNull(4),
+                reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.TextOrNull(6), reader.TextOrNull(7)));
         await reader.NextResultAsync(ct);
         var instances = new List<JobInstanceRecord>();
         while (await reader.ReadAsync(ct))
@@ -115,10 +115,8 @@ public static class PostgresAdmissionReads
             {
                 JobId = reader.GetInt64(0), Index = reader.GetInt32(1), ServerUuid = reader.GetGuid(2), Vcpu = reader.GetInt32(3),
                 MemoryMb = reader.GetInt32(4), DiskGb = reader.GetInt32(5), Resources = reader.GetString(6), Traits = reader.GetString(7),
-                DeviceProfile = Text(reader, 8), Host = Text(reader, 9), ProviderUuid = reader.IsDBNull(10) ? null : reader.GetGuid(10),
+                DeviceProfile = reader.TextOrNull(8), Host = reader.TextOrNull(9), ProviderUuid = reader.IsDBNull(10) ? null : reader.GetGuid(10),
             });
         return (jobs, instances);
     }
-
-    static string? Text(NpgsqlDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
 }
