@@ -13,10 +13,6 @@ public sealed class FlowService : IAsyncDisposable
     readonly EmbeddedService service;
     readonly string? database;
 
-    public FlowService(Dictionary<string, string?>? overrides = null) : this(overrides, null)
-    {
-    }
-
     FlowService(Dictionary<string, string?>? overrides, string? database)
     {
         this.database = database;
