@@ -32,6 +32,7 @@ public static class WorkerRegistration
         builder.Services.AddSingleton<AdmissionSignal>();
         builder.Services.AddScoped<AdmissionPass>();
         builder.Services.AddSingleton<AdmissionCache>();
+        builder.Services.AddSingleton<CloudCache>();
         builder.Services.AddHostedService<AdmissionLoop>();
         builder.Services.AddSingleton<CallbackDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CallbackDispatcher>());

@@ -10,6 +10,9 @@ public sealed class ResourceProviderRecord
     public Guid Uuid { get; set; }
     public required string Name { get; set; }
     public long Generation { get; set; }
+    /// <summary>Bumped by the database with every change to the provider's allocations, inventories, traits or
+    /// aggregates (PostgreSQL triggers; <see cref="Migrations.M0007_ProviderChangeVersions"/>). Never written by code.</summary>
+    public long ChangeVersion { get; set; }
     public long? ParentId { get; set; }
     public long? RootId { get; set; }
     public DateTime CreatedAt { get; set; }

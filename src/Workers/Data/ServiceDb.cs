@@ -63,6 +63,7 @@ public sealed class ServiceDb : DbContext
             rp.Property(x => x.Uuid).HasColumnName("uuid");
             rp.Property(x => x.Name).HasColumnName("name").HasMaxLength(200);
             rp.Property(x => x.Generation).HasColumnName("generation");
+            rp.Property(x => x.ChangeVersion).HasColumnName("change_version");
             rp.Property(x => x.ParentId).HasColumnName("parent_provider_id");
             rp.Property(x => x.RootId).HasColumnName("root_provider_id");
             rp.Property(x => x.CreatedAt).HasColumnName("created_at");

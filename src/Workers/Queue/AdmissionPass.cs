@@ -30,6 +30,7 @@ public sealed class AdmissionPass(
     WorkerIdentity worker,
     CallbackDispatcher dispatcher,
     AdmissionCache cache,
+    CloudCache cloudCache,
     ILogger<AdmissionPass> logger)
 {
     /// <summary>The consumer type of every instance's allocations.</summary>
@@ -66,15 +67,19 @@ public sealed class AdmissionPass(
         // stops where that could matter, and the pass runs again).
         var whole = cache.TakeReasonRound(clock.GetUtcNow(), options.SweepInterval);
         var window = whole ? (int?)null : cache.Window(options.PlanWindow);
-        // On PostgreSQL the admission lock goes with the reads (the wait for it is part of the read's time).
-        var rows = db.Database.IsNpgsql() ? await PostgresAdmissionReads.Read(db, window, options, ct) : await ReadRows(window, ct);
+        // On PostgreSQL the admission lock goes with the reads (the wait for it is part of the read's time), and of the
+        // cloud only what changed since this worker's last pass is read; the whole of it once per sweep interval too,
+        // so that nothing but the triggers' own correctness stands between a change and the plan for longer.
+        var postgres = db.Database.IsNpgsql();
+        var basis = cloudCache.Take(fresh: whole || !postgres);
+        var (jobRows, cloudRows) = postgres ? await PostgresAdmissionReads.Read(db, window, options, basis, ct) : await ReadRows(window, ct);
         var read = Stopwatch.GetTimestamp();
         // Taken once the lock is held and the queue read: no job read can be newer than what this pass stamps.
         var now = clock.GetUtcNow();
-        var (queued, readUpTo) = await PlannerJobs(rows.Jobs, window, whole, ct);
+        var cloud = cloudCache.Apply(basis, cloudRows);
+        var (queued, readUpTo) = await PlannerJobs(jobRows, window, whole, ct);
         if (queued.Count == 0)
             return ([], false, false);
-        var cloud = Cloud(rows);
         var loaded = Stopwatch.GetTimestamp();
         var policies = queued.Values.Select(q => q.Job.Type).Distinct()
             .ToDictionary(type => type, type => Policy(options.For(type)), StringComparer.Ordinal);
@@ -83,6 +88,8 @@ public sealed class AdmissionPass(
 
         var reasons = plan.Waiting.ToDictionary(w => w.Job.Id, w => w.Reason);
         var (admitted, stale) = await Claim(plan.Admitted, queued, reasons, ct);
+        if (stale)
+            cloudCache.Clear(); // the plan's view was out of date: read all of it again, whatever the reason
         var more = plan.Cut && admitted.Count > 0;
         cache.PassAdmitted(admitted.Count);
         var claimed = Stopwatch.GetTimestamp();
@@ -255,21 +262,9 @@ public sealed class AdmissionPass(
     public sealed record NewJob(long Id, string Type, string RequestId, string OwnerId, string? Project, Guid? AggregateUuid,
         string? AggregateLabel, string? Reason);
 
-    /// <summary>
-    /// What a pass reads: the queued jobs (each strict type's first window and one more, or all of them; every
-    /// backfill type's all) and every provider with its inventories, usages, traits and aggregates.
-    /// </summary>
-    public sealed record PassRows(
-        List<QueuedRow> Jobs,
-        List<(long Id, Guid Uuid, string Name, long? ParentId)> Providers,
-        Dictionary<int, string> Classes,
-        List<(long Provider, int Class, AllocationPlanner.Inventory Inventory)> Inventories,
-        List<(long Provider, int Class, long Used)> Used,
-        List<(long Provider, string Trait)> Traits,
-        List<(long Provider, Guid Aggregate)> Aggregates);
-
-    /// <summary>The portable reads (SQLite, the embedded default): <see cref="PostgresAdmissionReads"/> statement by statement.</summary>
-    async Task<PassRows> ReadRows(int? window, CancellationToken ct)
+    /// <summary>The portable reads (SQLite, the embedded default): <see cref="PostgresAdmissionReads"/> statement by
+    /// statement, and always the whole cloud.</summary>
+    async Task<(List<QueuedRow> Jobs, CloudCache.Read Cloud)> ReadRows(int? window, CancellationToken ct)
     {
         var queuedJobs = db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued);
         var jobs = new List<QueuedRow>();
@@ -279,8 +274,8 @@ public sealed class AdmissionPass(
             var read = window is { } limit && !queueOptions.Value.IsBackfill(type) ? ofType.Take(limit + 1) : ofType;
             jobs.AddRange(await read.Select(j => new QueuedRow(j.Id, j.Type, j.Priority, j.QueuedSince)).ToListAsync(ct));
         }
-        var providers = (await db.ResourceProviders.AsNoTracking().Select(p => new { p.Id, p.Uuid, p.Name, p.ParentId }).ToListAsync(ct))
-            .Select(p => (p.Id, p.Uuid, p.Name, p.ParentId)).ToList();
+        var providers = await db.ResourceProviders.AsNoTracking()
+            .Select(p => new CloudCache.ProviderRow(p.Id, p.Uuid, p.Name, p.ParentId, p.ChangeVersion)).ToListAsync(ct);
         var classes = await db.ResourceClasses.AsNoTracking().ToDictionaryAsync(c => c.Id, c => c.Name, ct);
         var inventories = (await db.Inventories.AsNoTracking().ToListAsync(ct))
             .Select(i => (i.ResourceProviderId, i.ResourceClassId, AllocationWriter.ToPlan(i))).ToList();
@@ -295,7 +290,7 @@ public sealed class AdmissionPass(
                                  join a in db.Aggregates on pa.AggregateId equals a.Id
                                  select new { pa.ResourceProviderId, a.Uuid }).ToListAsync(ct))
             .Select(a => (a.ResourceProviderId, Guid.Parse(a.Uuid))).ToList();
-        return new PassRows(jobs, providers, classes, inventories, used, traits, aggregates);
+        return (jobs, new CloudCache.Read(providers, classes, inventories, used, traits, aggregates));
     }
 
     /// <summary>
@@ -356,25 +351,6 @@ public sealed class AdmissionPass(
             if (queued.Values.Select(q => q.Job).Where(j => j.Type == type).MaxBy(j => (j.Priority, j.Id)) is { } last)
                 readUpTo[type] = last;
         return (queued, readUpTo);
-    }
-
-    /// <summary>The cloud as the planner reads it.</summary>
-    static CloudState Cloud(PassRows rows)
-    {
-        var uuids = rows.Providers.ToDictionary(p => p.Id, p => p.Uuid);
-        var inventories = rows.Inventories.ToLookup(i => i.Provider);
-        var usages = rows.Used.ToLookup(u => u.Provider);
-        var traits = rows.Traits.ToLookup(t => t.Provider, t => t.Trait);
-        var aggregates = rows.Aggregates.ToLookup(a => a.Provider, a => a.Aggregate);
-        return new CloudState(rows.Providers.Select(p => new ProviderSnapshot(
-            p.Uuid, p.Name,
-            inventories[p.Id].ToDictionary(i => rows.Classes[i.Class], i => i.Inventory, StringComparer.Ordinal),
-            usages[p.Id].ToDictionary(u => rows.Classes[u.Class], u => u.Used, StringComparer.Ordinal))
-        {
-            ParentUuid = p.ParentId is { } parent ? uuids.GetValueOrDefault(parent) : null,
-            Traits = traits[p.Id].ToFrozenSet(StringComparer.Ordinal),
-            Aggregates = aggregates[p.Id].ToFrozenSet(),
-        }).ToList());
     }
 
     static QueuePolicy Policy(TypePolicy policy) => new(

@@ -8,9 +8,10 @@ namespace Workers.Queue;
 
 /// <summary>
 /// <see cref="AdmissionPass"/>'s reads on PostgreSQL: the admission lock (<see cref="QueueLocks.AdmissionLock"/>),
-/// then the queued jobs and the whole cloud, in one batch of statements, so one round trip, read straight into
-/// <see cref="AdmissionPass.PassRows"/>. Each statement after the lock reads what was committed when it started, so
-/// after the lock was granted. The rows and their meaning are exactly those of the portable path.
+/// then the queued jobs and the cloud, in one batch of statements, so one round trip. Each statement after the lock
+/// reads what was committed when it started, so after the lock was granted. The queued jobs are those of the portable
+/// path; of the cloud, every provider's row is read, and the rest only for the providers that changed since
+/// <see cref="CloudCache"/> last read them.
 /// </summary>
 public static class PostgresAdmissionReads
 {
@@ -31,20 +32,35 @@ public static class PostgresAdmissionReads
         WHERE t.type IS NOT NULL
         """;
 
-    static readonly string[] CloudStatements =
+    // The providers whose change version differs from the cache's ($1 ids, $2 versions), or that it does not hold.
+    const string Changed = """
+        WITH changed AS (
+            SELECT p.id FROM resource_providers p LEFT JOIN unnest($1::bigint[], $2::bigint[]) AS known(id, version) ON known.id = p.id
+            WHERE known.version IS DISTINCT FROM p.change_version)
+        """;
+
+    // Every provider's row comes before the details: see CloudCache for why that order makes the merge sound.
+    const string Providers = "SELECT id, uuid, name, parent_provider_id, change_version FROM resource_providers";
+    const string Classes = "SELECT id, name FROM resource_classes";
+
+    static readonly string[] DetailStatements =
     [
-        "SELECT id, uuid, name, parent_provider_id FROM resource_providers",
-        "SELECT id, name FROM resource_classes",
-        "SELECT resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio FROM inventories",
+        $"{Changed} SELECT resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio " +
+        "FROM inventories WHERE resource_provider_id IN (SELECT id FROM changed)",
         // sum() of an integer column is a bigint, summed without numeric's cost.
-        "SELECT resource_provider_id, resource_class_id, sum(used) FROM allocations GROUP BY resource_provider_id, resource_class_id",
-        "SELECT pt.resource_provider_id, t.name FROM resource_provider_traits pt JOIN traits t ON t.id = pt.trait_id",
-        "SELECT pa.resource_provider_id, a.uuid FROM resource_provider_aggregates pa JOIN placement_aggregates a ON a.id = pa.aggregate_id",
+        $"{Changed} SELECT resource_provider_id, resource_class_id, sum(used) FROM allocations " +
+        "WHERE resource_provider_id IN (SELECT id FROM changed) GROUP BY resource_provider_id, resource_class_id",
+        $"{Changed} SELECT pt.resource_provider_id, t.name FROM resource_provider_traits pt JOIN traits t ON t.id = pt.trait_id " +
+        "WHERE pt.resource_provider_id IN (SELECT id FROM changed)",
+        $"{Changed} SELECT pa.resource_provider_id, a.uuid FROM resource_provider_aggregates pa " +
+        "JOIN placement_aggregates a ON a.id = pa.aggregate_id WHERE pa.resource_provider_id IN (SELECT id FROM changed)",
     ];
 
     /// <param name="window">How many jobs of each strict type to give (one more is read, to tell whether there are
     /// more); null for every queued job.</param>
-    public static async Task<AdmissionPass.PassRows> Read(ServiceDb db, int? window, QueueOptions options, CancellationToken ct)
+    /// <param name="basis">What the cloud cache holds: the details of providers whose version it holds are not read.</param>
+    public static async Task<(List<AdmissionPass.QueuedRow> Jobs, CloudCache.Read Cloud)> Read(
+        ServiceDb db, int? window, QueueOptions options, CloudCache.Basis basis, CancellationToken ct)
     {
         await using var batch = db.Batch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(QueueLocks.AdmissionLock));
@@ -55,8 +71,10 @@ public static class PostgresAdmissionReads
         queued.Parameters.Add(new NpgsqlParameter { Value = configured[false].ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         queued.Parameters.Add(new NpgsqlParameter { Value = (options.Defaults.Policy ?? TypePolicy.Strict) == TypePolicy.Backfill });
         batch.BatchCommands.Add(queued);
-        foreach (var sql in CloudStatements)
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(Providers));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(Classes));
+        foreach (var sql in DetailStatements)
+            batch.BatchCommands.Add(PostgresBatches.Statement(sql, PostgresBatches.Values(basis.Ids), PostgresBatches.Values(basis.Versions)));
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.NextResultAsync(ct); // the lock's
 
@@ -64,9 +82,9 @@ public static class PostgresAdmissionReads
         while (await reader.ReadAsync(ct))
             jobs.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetDateTime(3)));
         await reader.NextResultAsync(ct);
-        var providers = new List<(long, Guid, string, long?)>();
+        var providers = new List<CloudCache.ProviderRow>();
         while (await reader.ReadAsync(ct))
-            providers.Add((reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3)));
+            providers.Add(new(reader.GetInt64(0), reader.GetGuid(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.GetInt64(4)));
         await reader.NextResultAsync(ct);
         var classes = new Dictionary<int, string>();
         while (await reader.ReadAsync(ct))
@@ -88,7 +106,7 @@ public static class PostgresAdmissionReads
         var aggregates = new List<(long, Guid)>();
         while (await reader.ReadAsync(ct))
             aggregates.Add((reader.GetInt64(0), Guid.Parse(reader.GetString(1))));
-        return new AdmissionPass.PassRows(jobs, providers, classes, inventories, used, traits, aggregates);
+        return (jobs, new CloudCache.Read(providers, classes, inventories, used, traits, aggregates));
     }
 
     /// <summary>The parts of newly seen queued jobs that never change (<see cref="AdmissionCache"/>) and their instance
