@@ -6,7 +6,8 @@ using Workers.Data;
 namespace Workers.Placement;
 
 /// <summary>DELETE /allocations/{consumer}: everything it holds goes, and the consumer with it. As in Placement no
-/// generation moves (freeing capacity cannot overcommit anything, so no provider lock is needed either).</summary>
+/// generation moves (freeing capacity cannot overcommit anything). On PostgreSQL the delete's trigger still locks the
+/// providers, after the consumer, to bump their change versions (<see cref="Data.Migrations.M0007_ProviderChangeVersions"/>).</summary>
 public sealed class DeleteAllocationsConsumer(ServiceDb db, Inbox.Inbox inbox) : IConsumer<DeleteAllocations>
 {
     public async Task Consume(ConsumeContext<DeleteAllocations> context)

@@ -54,10 +54,23 @@ public sealed class AdmissionCache
 
     long nextReasonRound;
 
-    /// <summary>True at most once per <paramref name="interval"/>: this pass reads the whole queue and stores every changed reason.</summary>
+    /// <summary>How many intervals a round may wait while passes keep admitting.</summary>
+    public const int MaxRoundDelay = 10;
+
+    /// <summary>
+    /// True at most once per <paramref name="interval"/>: this pass reads the whole queue and the whole cloud, and stores
+    /// every changed reason. Such a pass plans every queued job, a pause that every admission behind it waits out; so
+    /// while passes keep admitting, a due round waits for one that admitted nothing, up to <see cref="MaxRoundDelay"/>
+    /// intervals after it fell due. The waiting jobs a user watches get their reasons every pass anyway.
+    /// </summary>
     public bool TakeReasonRound(DateTimeOffset now, TimeSpan interval)
     {
         var due = Interlocked.Read(ref nextReasonRound);
-        return now.UtcTicks >= due && Interlocked.CompareExchange(ref nextReasonRound, (now + interval).UtcTicks, due) == due;
+        if (now.UtcTicks < due)
+            return false;
+        var busy = Volatile.Read(ref lastAdmitted) > 0;
+        if (busy && now.UtcTicks < due + (MaxRoundDelay - 1) * interval.Ticks)
+            return false;
+        return Interlocked.CompareExchange(ref nextReasonRound, (now + interval).UtcTicks, due) == due;
     }
 }

@@ -8,9 +8,9 @@ namespace Workers.Queue;
 /// <summary>
 /// Gives back what a running job's instances hold: their allocations and their consumers go, as a Placement
 /// <c>DELETE /allocations/{consumer}</c> of each would: under the consumers' locks, so no concurrent write to one of
-/// them is left behind; freeing capacity cannot overcommit, so no provider lock. On PostgreSQL the lock and the
-/// deletes are one batch (one round trip); the deletes run after the lock is granted, so they see what its holder
-/// last committed.
+/// them is left behind (the delete's trigger then locks the providers, in the writers' order, to bump their change
+/// versions). On PostgreSQL the lock and the deletes are one batch (one round trip); the deletes run after the lock is
+/// granted, so they see what its holder last committed.
 /// </summary>
 public static class JobRelease
 {

@@ -2,7 +2,8 @@ using Workers.Queue;
 
 namespace Tests.Queue.Admission;
 
-/// <summary>How far each pass reads a strict queue: about twice what the last pass admitted, within its bounds.</summary>
+/// <summary>How far each pass reads a strict queue (about twice what the last pass admitted, within its bounds), and when
+/// a pass reads all of it.</summary>
 public sealed class AdmissionWindowTests
 {
     [Theory]
@@ -31,5 +32,41 @@ public sealed class AdmissionWindowTests
             cache.PassAdmitted(window); // every job read fitted: the plan was cut at the window's end
         }
         Assert.Equal([64, 128, 256, 512, 1000, 1000], windows);
+    }
+
+    static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    static readonly DateTimeOffset Start = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void The_first_pass_takes_a_whole_round_and_then_one_per_interval()
+    {
+        var cache = new AdmissionCache();
+        Assert.True(cache.TakeReasonRound(Start, Interval));
+        Assert.False(cache.TakeReasonRound(Start + TimeSpan.FromSeconds(4.9), Interval));
+        Assert.True(cache.TakeReasonRound(Start + TimeSpan.FromSeconds(5), Interval));
+        Assert.False(cache.TakeReasonRound(Start + TimeSpan.FromSeconds(5), Interval));
+    }
+
+    [Fact]
+    public void While_passes_keep_admitting_a_due_round_waits_for_a_pass_that_admitted_nothing()
+    {
+        var cache = new AdmissionCache();
+        Assert.True(cache.TakeReasonRound(Start, Interval));
+        cache.PassAdmitted(40);
+        Assert.False(cache.TakeReasonRound(Start + TimeSpan.FromSeconds(6), Interval));
+        Assert.False(cache.TakeReasonRound(Start + TimeSpan.FromSeconds(30), Interval));
+        cache.PassAdmitted(0);
+        Assert.True(cache.TakeReasonRound(Start + TimeSpan.FromSeconds(31), Interval));
+    }
+
+    [Fact]
+    public void A_round_waits_at_most_the_longest_delay_however_busy_the_passes()
+    {
+        var cache = new AdmissionCache();
+        Assert.True(cache.TakeReasonRound(Start, Interval));
+        cache.PassAdmitted(40);
+        var due = Start + Interval;
+        Assert.False(cache.TakeReasonRound(due + (AdmissionCache.MaxRoundDelay - 1) * Interval - TimeSpan.FromMilliseconds(1), Interval));
+        Assert.True(cache.TakeReasonRound(due + (AdmissionCache.MaxRoundDelay - 1) * Interval, Interval));
     }
 }
