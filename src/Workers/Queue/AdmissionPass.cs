@@ -68,8 +68,8 @@ public sealed class AdmissionPass(
         var whole = cache.TakeReasonRound(clock.GetUtcNow(), options.SweepInterval);
         var window = whole ? (int?)null : cache.Window(options.PlanWindow);
         // On PostgreSQL the admission lock goes with the reads (the wait for it is part of the read's time), and of the
-        // cloud only what changed since this worker's last pass is read; the whole of it once per sweep interval too,
-        // so that nothing but the triggers' own correctness stands between a change and the plan for longer.
+        // cloud only what changed since this worker's last pass is read. The whole round reads all of it: a change the
+        // change versions somehow missed reaches the plan by then at the latest.
         var postgres = db.Database.IsNpgsql();
         var basis = cloudCache.Take(fresh: whole || !postgres);
         var (jobRows, cloudRows) = postgres ? await PostgresAdmissionReads.Read(db, window, options, basis, ct) : await ReadRows(window, ct);
