@@ -32,29 +32,33 @@ public static class PostgresAdmissionReads
         WHERE t.type IS NOT NULL
         """;
 
-    // The providers whose change version differs from the cache's ($1 ids, $2 versions), or that it does not hold.
-    const string Changed = """
-        WITH changed AS (
-            SELECT p.id FROM resource_providers p LEFT JOIN unnest($1::bigint[], $2::bigint[]) AS known(id, version) ON known.id = p.id
-            WHERE known.version IS DISTINCT FROM p.change_version)
-        """;
-
     // Every provider's row comes before the details: see CloudCache for why that order makes the merge sound.
     const string Providers = "SELECT id, uuid, name, parent_provider_id, change_version FROM resource_providers";
     const string Classes = "SELECT id, name FROM resource_classes";
 
-    static readonly string[] DetailStatements =
-    [
-        $"{Changed} SELECT resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio " +
-        "FROM inventories WHERE resource_provider_id IN (SELECT id FROM changed)",
-        // sum() of an integer column is a bigint, summed without numeric's cost.
-        $"{Changed} SELECT resource_provider_id, resource_class_id, sum(used) FROM allocations " +
-        "WHERE resource_provider_id IN (SELECT id FROM changed) GROUP BY resource_provider_id, resource_class_id",
-        $"{Changed} SELECT pt.resource_provider_id, t.name FROM resource_provider_traits pt JOIN traits t ON t.id = pt.trait_id " +
-        "WHERE pt.resource_provider_id IN (SELECT id FROM changed)",
-        $"{Changed} SELECT pa.resource_provider_id, a.uuid FROM resource_provider_aggregates pa " +
-        "JOIN placement_aggregates a ON a.id = pa.aggregate_id WHERE pa.resource_provider_id IN (SELECT id FROM changed)",
-    ];
+    // The details of the providers whose change version differs from the cache's ($1 ids, $2 versions), or that it does
+    // not hold, in one statement: the set of changed providers is worked out once (a CTE named twice or more is
+    // computed once), and every kind of detail comes from the same snapshot. The first column tells the kind. As an
+    // ARRAY, the set is a value each part looks its rows up with by index; as a join, the prepared statement's generic
+    // plan scanned every allocation to sum the few changed providers' (3.6 against 2.4 ms at 15,000 allocations).
+    const string Details = """
+        WITH changed AS (
+            SELECT p.id FROM resource_providers p LEFT JOIN unnest($1::bigint[], $2::bigint[]) AS known(id, version) ON known.id = p.id
+            WHERE known.version IS DISTINCT FROM p.change_version)
+        SELECT 1 AS kind, resource_provider_id, resource_class_id, total, reserved, min_unit, max_unit, step_size, allocation_ratio,
+               NULL::bigint AS used, NULL::text AS name
+        FROM inventories WHERE resource_provider_id = ANY(ARRAY(SELECT id FROM changed))
+        UNION ALL
+        SELECT 2, resource_provider_id, resource_class_id, NULL, NULL, NULL, NULL, NULL, NULL, sum(used), NULL
+        FROM allocations WHERE resource_provider_id = ANY(ARRAY(SELECT id FROM changed)) GROUP BY resource_provider_id, resource_class_id
+        UNION ALL
+        SELECT 3, pt.resource_provider_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, t.name
+        FROM resource_provider_traits pt JOIN traits t ON t.id = pt.trait_id WHERE pt.resource_provider_id = ANY(ARRAY(SELECT id FROM changed))
+        UNION ALL
+        SELECT 4, pa.resource_provider_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, a.uuid
+        FROM resource_provider_aggregates pa JOIN placement_aggregates a ON a.id = pa.aggregate_id
+        WHERE pa.resource_provider_id = ANY(ARRAY(SELECT id FROM changed))
+        """;
 
     /// <param name="window">How many jobs of each strict type to give (one more is read, to tell whether there are
     /// more); null for every queued job.</param>
@@ -73,8 +77,7 @@ public static class PostgresAdmissionReads
         batch.BatchCommands.Add(queued);
         batch.BatchCommands.Add(new NpgsqlBatchCommand(Providers));
         batch.BatchCommands.Add(new NpgsqlBatchCommand(Classes));
-        foreach (var sql in DetailStatements)
-            batch.BatchCommands.Add(PostgresBatches.Statement(sql, PostgresBatches.Values(basis.Ids), PostgresBatches.Values(basis.Versions)));
+        batch.BatchCommands.Add(PostgresBatches.Statement(Details, PostgresBatches.Values(basis.Ids), PostgresBatches.Values(basis.Versions)));
         await using var reader = await batch.ExecuteReaderAsync(ct);
         await reader.NextResultAsync(ct); // the lock's
 
@@ -91,21 +94,29 @@ public static class PostgresAdmissionReads
             classes[reader.GetInt32(0)] = reader.GetString(1);
         await reader.NextResultAsync(ct);
         var inventories = new List<(long, int, AllocationPlanner.Inventory)>();
-        while (await reader.ReadAsync(ct))
-            inventories.Add((reader.GetInt64(0), reader.GetInt32(1), new AllocationPlanner.Inventory(reader.GetInt32(2), reader.GetInt32(3),
-                reader.GetInt32(4), reader.GetInt32(5), reader.GetInt32(6), reader.GetDouble(7))));
-        await reader.NextResultAsync(ct);
         var used = new List<(long, int, long)>();
-        while (await reader.ReadAsync(ct))
-            used.Add((reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2)));
-        await reader.NextResultAsync(ct);
         var traits = new List<(long, string)>();
-        while (await reader.ReadAsync(ct))
-            traits.Add((reader.GetInt64(0), reader.GetString(1)));
-        await reader.NextResultAsync(ct);
         var aggregates = new List<(long, Guid)>();
         while (await reader.ReadAsync(ct))
-            aggregates.Add((reader.GetInt64(0), Guid.Parse(reader.GetString(1))));
+        {
+            var provider = reader.GetInt64(1);
+            switch (reader.GetInt32(0))
+            {
+                case 1:
+                    inventories.Add((provider, reader.GetInt32(2), new AllocationPlanner.Inventory(reader.GetInt32(3), reader.GetInt32(4),
+                        reader.GetInt32(5), reader.GetInt32(6), reader.GetInt32(7), reader.GetDouble(8))));
+                    break;
+                case 2:
+                    used.Add((provider, reader.GetInt32(2), reader.GetInt64(9)));
+                    break;
+                case 3:
+                    traits.Add((provider, reader.GetString(10)));
+                    break;
+                default:
+                    aggregates.Add((provider, Guid.Parse(reader.GetString(10))));
+                    break;
+            }
+        }
         return (jobs, new CloudCache.Read(providers, classes, inventories, used, traits, aggregates));
     }
 
