@@ -13,7 +13,7 @@ namespace Workers.Queue;
 /// <para>
 /// A read is made against a <see cref="Basis"/> (what the cache held when the read began), and applied against the
 /// same basis. The provider rows are read before the details, so a provider seen changed there is seen changed by the
-/// detail statements too (versions only grow): its details come back complete, and replace the cached ones. Details of
+/// details' statement too (versions only grow): its details come back complete, and replace the cached ones. Details of
 /// a provider that changed only after its row was read are ignored; its version moved, so the next pass reads it.
 /// </para>
 /// </summary>
