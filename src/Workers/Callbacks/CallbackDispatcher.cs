@@ -169,9 +169,10 @@ public sealed class CallbackDispatcher(
                     batch.Add(outcome);
                 try
                 {
-                    if (await RecordAll(batch, ct) is false && batch.Count > 1)
+                    var rest = await RecordFirstDeliveries(batch, ct);
+                    if (rest.Count > 0 && await RecordAll(rest, ct) is false && rest.Count > 1)
                         // One row changed under the batch (taken over, or its job finished): the others are recorded alone.
-                        foreach (var outcome in batch)
+                        foreach (var outcome in rest)
                             await RecordAll([outcome], ct);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -184,6 +185,24 @@ public sealed class CallbackDispatcher(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>On PostgreSQL, first attempts that were delivered in one statement (<see cref="FirstDeliveries"/>).</summary>
+    /// <returns>The outcomes left to <see cref="RecordAll"/>.</returns>
+    async Task<IReadOnlyList<(Guid Id, CallbackAttempt Attempt)>> RecordFirstDeliveries(
+        List<(Guid Id, CallbackAttempt Attempt)> batch, CancellationToken ct)
+    {
+        var delivered = batch.Where(b => b.Attempt.Outcome == CallbackOutcome.Delivered).ToList();
+        if (delivered.Count == 0)
+            return batch;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ServiceDb>();
+        if (!db.Database.IsNpgsql())
+            return batch;
+        var recorded = await FirstDeliveries.Record(db, delivered, worker.Name, clock.GetUtcNow().UtcDateTime, ct);
+        foreach (var id in recorded)
+            logger.LogDebug("Callback delivery {DeliveryId} attempt 1: delivered", id);
+        return recorded.Count == 0 ? batch : batch.Where(b => !recorded.Contains(b.Id)).ToList();
     }
 
     /// <summary>Stores the attempts and what comes next for each; false when a row changed under the batch (nothing stored).</summary>
@@ -207,7 +226,9 @@ public sealed class CallbackDispatcher(
             Apply(delivery, attempt, now);
             if (delivery.State == DeliveryState.Failed && options.Value.ReleaseOnFailure)
                 released |= await ReleaseJob(db, delivery.JobId, now, ct);
-            logger.LogInformation("Callback delivery {DeliveryId} attempt {Attempt}: {Outcome} {Error}",
+            // A delivery is the common case, and its row and the job's view keep it; what went wrong is worth a line.
+            logger.Log(attempt.Outcome == CallbackOutcome.Delivered ? LogLevel.Debug : LogLevel.Information,
+                "Callback delivery {DeliveryId} attempt {Attempt}: {Outcome} {Error}",
                 id, delivery.Attempts, delivery.State, attempt.Error ?? $"HTTP {attempt.Status}");
         }
         try

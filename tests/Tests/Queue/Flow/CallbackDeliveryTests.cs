@@ -67,6 +67,29 @@ public class CallbackDeliveryTests
         Assert.Equal("running", job.GetProperty("Status").GetString());
     }
 
+    [Fact]
+    public async Task A_receiver_answering_at_once_gets_one_attempt_recorded_as_delivered()
+    {
+        await using var receiver = await Answering(204);
+        await using var service = await FlowService.Start(OnPostgres);
+        await service.Admin.Host("host-a", Inventory(4));
+
+        await service.Member.Create("vm", "prompt", Url(receiver, "prompt"));
+        var job = await WaitForDelivery(service, "vm", "prompt", "delivered");
+
+        var request = Assert.Single(receiver.Requests);
+        var delivery = job.GetProperty("CallbackDelivery");
+        Assert.Equal(request.Headers["X-Queue-Delivery"], delivery.GetProperty("ID").GetString());
+        Assert.Equal("job.admitted", delivery.GetProperty("Event").GetString());
+        Assert.Equal(1, delivery.GetProperty("Attempts").GetInt32());
+        Assert.Equal(JsonValueKind.Null, delivery.GetProperty("LastError").ValueKind);
+        var attempt = Assert.Single(delivery.GetProperty("History").EnumerateArray());
+        Assert.Equal(204, attempt.GetProperty("Status").GetInt32());
+        Assert.Equal(JsonValueKind.Null, attempt.GetProperty("Error").ValueKind);
+        var deliveredAt = DateTime.Parse(delivery.GetProperty("DeliveredAt").GetString()!).ToUniversalTime();
+        Assert.InRange(deliveredAt - At(attempt), TimeSpan.Zero, TimeSpan.FromSeconds(10));
+    }
+
     [Theory]
     [InlineData(404)]
     [InlineData(400)]
