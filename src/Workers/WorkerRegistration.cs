@@ -34,6 +34,8 @@ public static class WorkerRegistration
         builder.Services.AddSingleton<AdmissionCache>();
         builder.Services.AddSingleton<CloudCache>();
         builder.Services.AddHostedService<AdmissionLoop>();
+        builder.Services.AddSingleton<CapacityAnnouncer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CapacityAnnouncer>());
         builder.Services.AddSingleton<CallbackDispatcher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CallbackDispatcher>());
 

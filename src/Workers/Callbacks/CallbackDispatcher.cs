@@ -200,8 +200,8 @@ public sealed class CallbackDispatcher(
         if (!db.Database.IsNpgsql())
             return batch;
         var recorded = await FirstDeliveries.Record(db, delivered, worker.Name, clock.GetUtcNow().UtcDateTime, ct);
-        foreach (var id in recorded)
-            logger.LogDebug("Callback delivery {DeliveryId} attempt 1: delivered", id);
+        foreach (var (id, attempt) in delivered.Where(d => recorded.Contains(d.Id)))
+            logger.LogInformation("Callback delivery {DeliveryId} attempt {Attempt}: {Outcome} {Error}", id, 1, DeliveryState.Delivered, $"HTTP {attempt.Status}");
         return recorded.Count == 0 ? batch : batch.Where(b => !recorded.Contains(b.Id)).ToList();
     }
 
@@ -226,9 +226,7 @@ public sealed class CallbackDispatcher(
             Apply(delivery, attempt, now);
             if (delivery.State == DeliveryState.Failed && options.Value.ReleaseOnFailure)
                 released |= await ReleaseJob(db, delivery.JobId, now, ct);
-            // A delivery is the common case, and its row and the job's view keep it; what went wrong is worth a line.
-            logger.Log(attempt.Outcome == CallbackOutcome.Delivered ? LogLevel.Debug : LogLevel.Information,
-                "Callback delivery {DeliveryId} attempt {Attempt}: {Outcome} {Error}",
+            logger.LogInformation("Callback delivery {DeliveryId} attempt {Attempt}: {Outcome} {Error}",
                 id, delivery.Attempts, delivery.State, attempt.Error ?? $"HTTP {attempt.Status}");
         }
         try

@@ -1,4 +1,3 @@
-using Contracts.Placement;
 using Contracts.Queue;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -12,7 +11,7 @@ namespace Workers.Queue;
 /// trips: the job's read with its release and move (<see cref="JobRelease.FinishByKey"/>), and the inbox row with the
 /// commit.
 /// </summary>
-public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvider clock) : IConsumer<ChangeJob>
+public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvider clock, CapacityAnnouncer announcer) : IConsumer<ChangeJob>
 {
     public async Task Consume(ConsumeContext<ChangeJob> context)
     {
@@ -27,7 +26,7 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
         if (result.Problem is null && context.Message.Status is null)
             await context.Publish(new QueueChanged(context.Message.Type, "job reprioritised"));
         else if (result.Problem is null && freed.Count > 0)
-            await context.Publish(new CapacityFreed(freed, "job done"));
+            announcer.Freed(freed, "job done");
         await context.RespondAsync(result);
     }
 

@@ -1,4 +1,3 @@
-using Contracts.Placement;
 using Contracts.Queue;
 using MassTransit;
 using Workers.Data;
@@ -9,7 +8,7 @@ namespace Workers.Queue;
 /// Cancels a queued job or releases a running one. A soft delete: the row stays (with <c>DeletedAt</c>) so its
 /// request id is never reused, until retention purges it.
 /// </summary>
-public sealed class DeleteJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvider clock) : IConsumer<DeleteJob>
+public sealed class DeleteJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvider clock, CapacityAnnouncer announcer) : IConsumer<DeleteJob>
 {
     public async Task Consume(ConsumeContext<DeleteJob> context)
     {
@@ -32,7 +31,7 @@ public sealed class DeleteJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
         // A deleted head unblocks a strict queue; a released job gives capacity back. The wake-up goes first:
         // admission starts while the answer travels back.
         if (result.Problem is null && freed.Count > 0)
-            await context.Publish(new CapacityFreed(freed, "job deleted"));
+            announcer.Freed(freed, "job deleted");
         else if (result.Problem is null && wasQueued)
             await context.Publish(new QueueChanged(context.Message.Type, "job deleted"));
         await context.RespondAsync(result);
