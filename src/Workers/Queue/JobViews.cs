@@ -25,14 +25,20 @@ public static class JobViews
         var deliveries = (await db.CallbackDeliveries.AsNoTracking().Where(d => ids.Contains(d.JobId)).ToListAsync(ct))
             .GroupBy(d => d.JobId).ToDictionary(g => g.Key, g => g.MaxBy(d => (d.CreatedAt, d.Id))!);
         var positions = await Positions(db, jobs.Where(j => j.Status == JobStatus.Queued).ToList(), ct);
-        return jobs.Select(j => new JobView(
-            j.Id, j.CreatedAt, j.UpdatedAt, j.DeletedAt, j.RequestId, j.Type, j.OwnerId, j.Data, j.Callback, j.Priority, j.Status,
-            positions.TryGetValue(j.Id, out var position) ? position : null,
-            j.Status == JobStatus.Queued ? j.Reason : null,
-            instances[j.Id].OrderBy(i => i.Index).Select(JobInstances.View).ToList(),
-            j.AdmittedAt,
-            deliveries.TryGetValue(j.Id, out var delivery) ? Delivery(delivery) : null)).ToList();
+        return jobs.Select(j => View(j, positions, instances[j.Id], deliveries.GetValueOrDefault(j.Id))).ToList();
     }
+
+    /// <summary>A job just queued, from what was written: its instances as added, no delivery yet; only its position is read.</summary>
+    public static async Task<JobView> Queued(ServiceDb db, JobRecord job, IEnumerable<JobInstanceRecord> instances, CancellationToken ct) =>
+        View(job, await Positions(db, [job], ct), instances, null);
+
+    static JobView View(JobRecord j, Dictionary<long, long> positions, IEnumerable<JobInstanceRecord> instances, CallbackDeliveryRecord? delivery) => new(
+        j.Id, j.CreatedAt, j.UpdatedAt, j.DeletedAt, j.RequestId, j.Type, j.OwnerId, j.Data, j.Callback, j.Priority, j.Status,
+        positions.TryGetValue(j.Id, out var position) ? position : null,
+        j.Status == JobStatus.Queued ? j.Reason : null,
+        instances.OrderBy(i => i.Index).Select(JobInstances.View).ToList(),
+        j.AdmittedAt,
+        delivery is null ? null : Delivery(delivery));
 
     public static DeliveryView Delivery(CallbackDeliveryRecord d) => new(
         d.Id, d.Event, d.State, d.Attempts, d.LastError, d.DeliveredAt, d.State == DeliveryState.Pending ? d.NextAttemptAt : null,

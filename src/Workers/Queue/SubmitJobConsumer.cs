@@ -52,9 +52,10 @@ public sealed class SubmitJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
         };
         db.Jobs.Add(job);
         await db.SaveChangesAsync(ct);
-        db.JobInstances.AddRange(command.Instances.Select((instance, index) => JobInstances.Record(job.Id, index, instance)));
+        var instances = command.Instances.Select((instance, index) => JobInstances.Record(job.Id, index, instance)).ToList();
+        db.JobInstances.AddRange(instances);
         await db.SaveChangesAsync(ct);
-        return new JobResult(await JobViews.Of(db, job, ct), null, Created: true);
+        return new JobResult(await JobViews.Queued(db, job, instances, ct), null, Created: true);
     }
 
     static bool SameBody(JobRecord job, SubmitJob command) =>
