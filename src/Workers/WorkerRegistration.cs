@@ -44,6 +44,9 @@ public static class WorkerRegistration
             q.AddJob<PruneInbox>(j => j.WithIdentity(PruneInbox.Key));
             q.AddTrigger(t => t.ForJob(PruneInbox.Key).WithIdentity($"{PruneInbox.Key.Name}-hourly")
                 .StartNow().WithSimpleSchedule(s => s.WithInterval(TimeSpan.FromHours(1)).RepeatForever()));
+            q.AddJob<RefreshStatistics>(j => j.WithIdentity(RefreshStatistics.Key));
+            q.AddTrigger(t => t.ForJob(RefreshStatistics.Key).WithIdentity($"{RefreshStatistics.Key.Name}-interval")
+                .StartNow().WithSimpleSchedule(s => s.WithInterval(RefreshStatistics.Interval).RepeatForever()));
             var sweep = builder.Configuration.GetSection(QueueOptions.Section).GetValue(nameof(QueueOptions.SweepInterval), TimeSpan.FromSeconds(5));
             q.AddJob<QueueSweep>(j => j.WithIdentity(QueueSweep.Key));
             q.AddTrigger(t => t.ForJob(QueueSweep.Key).WithIdentity($"{QueueSweep.Key.Name}-interval")
