@@ -9,13 +9,13 @@ using Workers.Data;
 namespace Tests.Data;
 
 /// <summary>
-/// On PostgreSQL a table that grew past what its last analysis counted is analyzed again at once, so statements that
-/// Npgsql prepared while it was empty get plans for its real size; tables that changed little are left to autovacuum.
+/// On PostgreSQL a table that grew to twice what its last analysis counted is analyzed again at once, so statements that
+/// Npgsql prepared while it was empty get plans for its real size; other tables are left to autovacuum.
 /// </summary>
 public sealed class RefreshStatisticsTests
 {
     [Fact]
-    public async Task A_table_that_grew_from_nothing_is_analyzed_and_its_lookups_use_the_right_index_while_a_quiet_one_is_left_alone()
+    public async Task A_table_that_grew_from_nothing_is_analyzed_and_its_lookups_use_the_right_index_while_small_or_updated_ones_are_left_alone()
     {
         var database = await TestServers.CreateDatabase("refresh_stats");
         await using var workers = await WorkerHarness.OnPostgres(database);
@@ -52,7 +52,12 @@ public sealed class RefreshStatisticsTests
 
         Assert.Contains("uniq_jobs0type_request_id", await Plan(lookup, "EXPLAIN EXECUTE find('vm', 'r2999')"));
 
-        // Run again with nothing new: nothing is analyzed twice.
+        // Changes in place, even to every row, are left to autovacuum: only growth counts.
+        await db.Database.ExecuteSqlRawAsync("UPDATE jobs SET status = 'running'");
+        deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await db.Database.SqlQueryRaw<long>("SELECT n_tup_upd AS \"Value\" FROM pg_stat_user_tables WHERE relname = 'jobs'").SingleAsync() < 3000
+               && DateTime.UtcNow < deadline)
+            await Task.Delay(200);
         await job.Execute(null!, CancellationToken.None);
         Assert.Equal(1, await Analyzed(db, "jobs"));
     }
