@@ -37,17 +37,18 @@ public sealed class AdmissionPass(
     public const string ConsumerType = "INSTANCE";
 
     /// <returns><c>Stale</c> when a planned claim was refused (the plan went stale under a concurrent write), <c>More</c>
-    /// when the plan stopped at the end of what it read of a type and admitted jobs: either way, pass again.</returns>
-    public async Task<(bool Stale, bool More)> Run(CancellationToken ct)
+    /// when the plan stopped at the end of what it read of a type and admitted jobs: either way, pass again. <c>Empty</c>
+    /// when no job was queued.</returns>
+    public async Task<(bool Stale, bool More, bool Empty)> Run(CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             db.Reset();
             try
             {
-                var (deliveries, stale, more) = await Pass(ct);
+                var (deliveries, stale, more, empty) = await Pass(ct);
                 dispatcher.SendNow(deliveries);
-                return (stale, more);
+                return (stale, more, empty);
             }
             catch (Exception e) when (attempt < 3 && (e is QueueMoved || DbErrors.IsConstraintViolation(e)))
             {
@@ -57,7 +58,7 @@ public sealed class AdmissionPass(
         }
     }
 
-    async Task<(List<CallbackDispatcher.Due> Deliveries, bool Stale, bool More)> Pass(CancellationToken ct)
+    async Task<(List<CallbackDispatcher.Due> Deliveries, bool Stale, bool More, bool Empty)> Pass(CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -79,7 +80,7 @@ public sealed class AdmissionPass(
         var cloud = cloudCache.Apply(basis, cloudRows);
         var (queued, readUpTo) = await PlannerJobs(jobRows, window, whole, ct);
         if (queued.Count == 0)
-            return ([], false, false);
+            return ([], false, false, jobRows.Count == 0);
         var loaded = Stopwatch.GetTimestamp();
         var policies = queued.Values.Select(q => q.Job.Type).Distinct()
             .ToDictionary(type => type, type => Policy(options.For(type)), StringComparer.Ordinal);
@@ -107,7 +108,7 @@ public sealed class AdmissionPass(
             Stopwatch.GetElapsedTime(loaded, planned).TotalMilliseconds,
             Stopwatch.GetElapsedTime(planned, claimed).TotalMilliseconds, Stopwatch.GetElapsedTime(claimed, marked).TotalMilliseconds,
             Stopwatch.GetElapsedTime(marked, reasoned).TotalMilliseconds, Stopwatch.GetElapsedTime(reasoned).TotalMilliseconds);
-        return (deliveries, stale, more);
+        return (deliveries, stale, more, false);
     }
 
     /// <summary>Claims the planned jobs in plan order; a refused claim leaves its job queued and stops its type for this pass.</summary>

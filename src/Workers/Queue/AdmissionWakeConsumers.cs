@@ -21,7 +21,10 @@ public sealed class LocalAdmissionWake(AdmissionSignal admission, WorkerIdentity
         if (Wakes(context))
         {
             context.Headers.Set(WokenBy, worker.Name);
-            admission.Wake();
+            if (context.Message is QueueChanged)
+                admission.QueueChanged();
+            else
+                admission.Wake();
         }
         return Task.CompletedTask;
     }
@@ -51,7 +54,7 @@ public sealed class QueueChangedConsumer(AdmissionSignal admission, WorkerIdenti
     public Task Consume(ConsumeContext<QueueChanged> context)
     {
         if (!LocalAdmissionWake.Own(context, worker))
-            admission.Wake();
+            admission.QueueChanged();
         return Task.CompletedTask;
     }
 }

@@ -27,7 +27,7 @@ public sealed class QueueSweep(
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken ct)
     {
-        admission.Wake();
+        admission.QueueChanged(); // a lost wake-up of any kind, a job queued included
         var expired = await Expire(ct);
         if (expired > 0)
         {
