@@ -16,6 +16,26 @@ public sealed class M0007_ProviderChangeVersions : Migration
 {
     static readonly string[] Tables = ["allocations", "inventories", "resource_provider_traits", "resource_provider_aggregates"];
 
+    /// <summary>The function as this migration made it (<see cref="M0008_ProviderChangesByIndex"/> replaced its body).</summary>
+    internal const string Function = """
+        FUNCTION provider_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                PERFORM 1 FROM resource_providers WHERE id IN (SELECT resource_provider_id FROM new_rows) ORDER BY id FOR NO KEY UPDATE;
+                UPDATE resource_providers SET change_version = change_version + 1 WHERE id IN (SELECT resource_provider_id FROM new_rows);
+            ELSIF TG_OP = 'DELETE' THEN
+                PERFORM 1 FROM resource_providers WHERE id IN (SELECT resource_provider_id FROM old_rows) ORDER BY id FOR NO KEY UPDATE;
+                UPDATE resource_providers SET change_version = change_version + 1 WHERE id IN (SELECT resource_provider_id FROM old_rows);
+            ELSE
+                PERFORM 1 FROM resource_providers WHERE id IN (SELECT resource_provider_id FROM old_rows
+                    UNION SELECT resource_provider_id FROM new_rows) ORDER BY id FOR NO KEY UPDATE;
+                UPDATE resource_providers SET change_version = change_version + 1 WHERE id IN (SELECT resource_provider_id FROM old_rows
+                    UNION SELECT resource_provider_id FROM new_rows);
+            END IF;
+            RETURN NULL;
+        END $$
+        """;
+
     protected override void Up(MigrationBuilder migration)
     {
         migration.AddColumn<long>("change_version", "resource_providers", nullable: false, defaultValue: 0L);
@@ -24,24 +44,7 @@ public sealed class M0007_ProviderChangeVersions : Migration
         // The providers are locked in id order before the update, as every writer locks them (consumers first, then
         // providers by id): a delete that takes the lock here queues behind a claim on the same provider, and never
         // deadlocks with one. Writers that already hold the lock pass straight through.
-        migration.Sql("""
-            CREATE FUNCTION provider_changed() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF TG_OP = 'INSERT' THEN
-                    PERFORM 1 FROM resource_providers WHERE id IN (SELECT resource_provider_id FROM new_rows) ORDER BY id FOR NO KEY UPDATE;
-                    UPDATE resource_providers SET change_version = change_version + 1 WHERE id IN (SELECT resource_provider_id FROM new_rows);
-                ELSIF TG_OP = 'DELETE' THEN
-                    PERFORM 1 FROM resource_providers WHERE id IN (SELECT resource_provider_id FROM old_rows) ORDER BY id FOR NO KEY UPDATE;
-                    UPDATE resource_providers SET change_version = change_version + 1 WHERE id IN (SELECT resource_provider_id FROM old_rows);
-                ELSE
-                    PERFORM 1 FROM resource_providers WHERE id IN (SELECT resource_provider_id FROM old_rows
-                        UNION SELECT resource_provider_id FROM new_rows) ORDER BY id FOR NO KEY UPDATE;
-                    UPDATE resource_providers SET change_version = change_version + 1 WHERE id IN (SELECT resource_provider_id FROM old_rows
-                        UNION SELECT resource_provider_id FROM new_rows);
-                END IF;
-                RETURN NULL;
-            END $$
-            """);
+        migration.Sql("CREATE " + Function);
         foreach (var table in Tables)
             migration.Sql($"""
                 CREATE TRIGGER {table}_inserted AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows
