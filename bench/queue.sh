@@ -8,7 +8,9 @@
 # QueueBench fills every host with one job, queues J jobs that do not fit, then frees hosts: W of them at R per
 # second as a warm-up (not counted: finishing and admitting have run, as in a service that has been up a while;
 # W defaults to R, one second at the rate: the finish path's connections and compiled code ramp up over that second),
-# P more at R per second (latency without overload), the rest as fast as C clients can (throughput). For each admitted job:
+# P more at R per second (latency at a steady rate: the defaults, 450 hosts at 250/s, are 1,800 jobs at 1,000 jobs
+# per second, the bar's rate), the rest as fast as C clients can (throughput; their demand is above what the service
+# admits, so jobs queue and that phase's latency is reported without a bar). For each admitted job:
 # latency = its callback's arrival - the start of the request that freed its host. Prints the figures and writes
 # bench/results/queue-<UTC timestamp>.md (indexed in bench/results/README.md). With --keep, the work folder keeps the
 # logs, result.json and result.admissions.csv (every admission: when its host was freed, its callback, its latency).
@@ -21,7 +23,7 @@ PYTHON=/usr/bin/python3
 COMMAND_LINE=bench/queue.sh
 [ $# -gt 0 ] && COMMAND_LINE+=$(printf ' %q' "$@")
 
-HOSTS=1000 JOBS=10000 CLIENTS=16 WARMUP= PACED=200 RATE=50 WORKERS=2 KEEP=0
+HOSTS=1000 JOBS=10000 CLIENTS=16 WARMUP= PACED=450 RATE=250 WORKERS=2 KEEP=0
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -115,10 +117,9 @@ COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
     echo "| figure | measured | bar | |"
     echo "|---|---|---|---|"
     echo "| admissions/s, burst ($(fig burst_admissions) jobs in $(fig burst_seconds) s) | $(fig burst_admissions_per_s) | >= 1000 | $(verdict "$(fig burst_admissions_per_s)" 1000 '>=') |"
-    echo "| freeing request -> callback, paced, p50 ms ($(fig paced_admissions) jobs) | $(fig paced_p50_ms) | <= 50 | $(verdict "$(fig paced_p50_ms)" 50 '<=') |"
-    echo "| freeing request -> callback, paced, p99 ms | $(fig paced_p99_ms) | <= 250 | $(verdict "$(fig paced_p99_ms)" 250 '<=') |"
-    echo "| freeing request -> callback, burst, p50 ms | $(fig burst_p50_ms) | <= 50 | $(verdict "$(fig burst_p50_ms)" 50 '<=') |"
-    echo "| freeing request -> callback, burst, p99 ms | $(fig burst_p99_ms) | <= 250 | $(verdict "$(fig burst_p99_ms)" 250 '<=') |"
+    echo "| freeing request -> callback, paced at $((RATE * 4)) jobs/s, p50 ms ($(fig paced_admissions) jobs) | $(fig paced_p50_ms) | <= 50 | $(verdict "$(fig paced_p50_ms)" 50 '<=') |"
+    echo "| freeing request -> callback, paced at $((RATE * 4)) jobs/s, p99 ms | $(fig paced_p99_ms) | <= 250 | $(verdict "$(fig paced_p99_ms)" 250 '<=') |"
+    echo "| freeing request -> callback, burst (freed at $(fig burst_freed_jobs_per_s) jobs/s), p50 / p99 ms | $(fig burst_p50_ms) / $(fig burst_p99_ms) | | |"
     echo "| finish request itself, p50 / p99 ms | $(fig finish_request_p50_ms) / $(fig finish_request_p99_ms) | | |"
     echo "| fill: admissions/s with an empty queue behind | $(fig fill_admissions_per_s) | | |"
     echo "| submit requests/s ($JOBS jobs, $CLIENTS clients) | $(fig submit_per_s) | | |"
@@ -132,7 +133,7 @@ COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 } >"$RESULT"
 INDEX=bench/results/README.md
 DIRTY=$(git status --porcelain -- src tests Messaging.sln 2>/dev/null)
-echo "- [$STAMP](queue-$STAMP.md): \`$COMMAND_LINE\`, commit ${COMMIT:0:12}${DIRTY:+ with uncommitted changes}${BENCH_OURS_ENV:+, with $BENCH_OURS_ENV}; burst $(fig burst_admissions_per_s) admissions/s, paced p50 $(fig paced_p50_ms) / p99 $(fig paced_p99_ms) ms" >>"$INDEX"
+echo "- [$STAMP](queue-$STAMP.md): \`$COMMAND_LINE\`, commit ${COMMIT:0:12}${DIRTY:+ with uncommitted changes}${BENCH_OURS_ENV:+, with $BENCH_OURS_ENV}; burst $(fig burst_admissions_per_s) admissions/s, paced at $((RATE * 4)) jobs/s p50 $(fig paced_p50_ms) / p99 $(fig paced_p99_ms) ms" >>"$INDEX"
 cat "$RESULT"
 log "written $RESULT"
 exit "$FAILED"
