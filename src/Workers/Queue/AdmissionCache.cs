@@ -10,9 +10,21 @@ namespace Workers.Queue;
 /// </summary>
 public sealed class AdmissionCache
 {
-    /// <summary>What never changes about a queued job: its name and owner, and its instances' requests and server uuids.</summary>
+    /// <summary>What never changes about a queued job: its name and owner, and its instances' requests and server uuids;
+    /// on PostgreSQL, when short enough, what its callback needs too.</summary>
     public sealed record Job(string Type, string RequestId, string OwnerId, string? Project,
-        IReadOnlyList<AllocationRequest> Requests, IReadOnlyList<Guid> Servers);
+        IReadOnlyList<AllocationRequest> Requests, IReadOnlyList<Guid> Servers, Payload? Payload = null);
+
+    /// <summary>
+    /// The parts of a job its <c>job.admitted</c> callback shows that no change to a queued job touches: with them at
+    /// hand, a pass moves its jobs to running with its commit (<see cref="AdmissionWrites.MoveToRunningWithCommit"/>)
+    /// instead of reading them back in a round trip of its own. Kept only while <see cref="PayloadLimit"/> characters
+    /// in all, so that ten thousand queued jobs cost megabytes, not a job's full size each.
+    /// </summary>
+    public sealed record Payload(string Data, string Callback, DateTime CreatedAt);
+
+    /// <summary>The longest data and callback (together, in characters) a job's <see cref="Payload"/> is kept for.</summary>
+    public const int PayloadLimit = 1024;
 
     readonly ConcurrentDictionary<long, Job> jobs = new();
     readonly ConcurrentDictionary<long, string?> reasons = new();

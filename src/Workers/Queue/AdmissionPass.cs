@@ -50,7 +50,7 @@ public sealed class AdmissionPass(
                 dispatcher.SendNow(deliveries);
                 return (stale, more, empty);
             }
-            catch (Exception e) when (attempt < 3 && (e is QueueMoved || DbErrors.IsConstraintViolation(e)))
+            catch (Exception e) when (attempt < 3 && (e is QueueMoved || AdmissionWrites.LeftTheQueue(e) || DbErrors.IsConstraintViolation(e)))
             {
                 // A job changed status between the read and the claim (deleted, say): plan again from the new state.
                 logger.LogDebug("Admission pass met a concurrent change; planning again");
@@ -171,9 +171,18 @@ public sealed class AdmissionPass(
         var bulk = db.Database.IsNpgsql();
         var moves = admitted.Select(a => (a.Job.Id, options.For(a.Job.Type).MaxRunTime is { } limit ? at + limit : (DateTime?)null)).ToList();
         // Conditional on the status read by the plan: a job finished or deleted meanwhile fails the pass, which plans again.
-        var jobs = bulk ? await AdmissionWrites.MoveToRunning(db, moves, at, ct) : await MoveToRunning(moves, at, ct);
-        if (jobs.Count != admitted.Count)
-            throw new QueueMoved();
+        Dictionary<long, JobRecord> jobs;
+        if (bulk && Known(admitted, queued, at) is { } known)
+        {
+            AdmissionWrites.MoveToRunningWithCommit(db, moves, at); // checked at the commit
+            jobs = known;
+        }
+        else
+        {
+            jobs = bulk ? await AdmissionWrites.MoveToRunning(db, moves, at, ct) : await MoveToRunning(moves, at, ct);
+            if (jobs.Count != admitted.Count)
+                throw new QueueMoved();
+        }
 
         var leaseUntil = at + CallbackDispatcher.Lease(callbackOptions.Value);
         var deliveries = new List<CallbackDeliveryRecord>(admitted.Count);
@@ -203,6 +212,28 @@ public sealed class AdmissionPass(
             db.CallbackDeliveries.AddRange(deliveries);
         }
         return deliveries.Select(d => new CallbackDispatcher.Due(d.Id, jobs[d.JobId].Callback, d.Body)).ToList();
+    }
+
+    /// <summary>
+    /// The admitted jobs as <see cref="AdmissionWrites.MoveToRunning"/> would read them back, from what this worker
+    /// holds (<see cref="AdmissionCache.Payload"/>) and the priority this pass read; null unless it holds every one.
+    /// </summary>
+    Dictionary<long, JobRecord>? Known(List<AdmittedJob> admitted, Dictionary<long, Queued> queued, DateTime at)
+    {
+        var jobs = new Dictionary<long, JobRecord>(admitted.Count);
+        foreach (var job in admitted)
+        {
+            if (cache.Get(job.Job.Id) is not { Payload: { } payload } known)
+                return null;
+            var read = queued[job.Job.Id];
+            jobs[job.Job.Id] = new JobRecord
+            {
+                Id = job.Job.Id, Type = known.Type, RequestId = known.RequestId, OwnerId = known.OwnerId, Project = known.Project,
+                Data = payload.Data, Callback = payload.Callback, Priority = read.Job.Priority, Status = JobStatus.Running,
+                CreatedAt = payload.CreatedAt, QueuedSince = read.Job.QueuedSince.UtcDateTime, UpdatedAt = at, AdmittedAt = at,
+            };
+        }
+        return jobs;
     }
 
     /// <summary><see cref="AdmissionWrites.MoveToRunning"/> the portable way (SQLite): a read, then one update per expiry.</summary>
@@ -261,7 +292,11 @@ public sealed class AdmissionPass(
 
     /// <summary>What a pass reads of a queued job once, the first time this worker plans it (with its instance rows).</summary>
     public sealed record NewJob(long Id, string Type, string RequestId, string OwnerId, string? Project, Guid? AggregateUuid,
-        string? AggregateLabel, string? Reason);
+        string? AggregateLabel, string? Reason)
+    {
+        /// <summary>Read on PostgreSQL only, where the move to running can then go with the commit.</summary>
+        public AdmissionCache.Payload? Payload { get; init; }
+    }
 
     /// <summary>The portable reads (SQLite, the embedded default): <see cref="PostgresAdmissionReads"/> statement by
     /// statement, and always the whole cloud.</summary>
@@ -331,7 +366,7 @@ public sealed class AdmissionPass(
                 var memberOf = job.AggregateUuid is { } aggregate ? new MemberOf(aggregate, job.AggregateLabel ?? aggregate.ToString()) : null;
                 var instances = instanceRows[job.Id].OrderBy(i => i.Index).ToList();
                 cache.Add(job.Id, new AdmissionCache.Job(job.Type, job.RequestId, job.OwnerId, job.Project,
-                    instances.Select(i => Request(i, memberOf)).ToList(), instances.Select(i => i.ServerUuid).ToList()));
+                    instances.Select(i => Request(i, memberOf)).ToList(), instances.Select(i => i.ServerUuid).ToList(), job.Payload));
                 cache.ReasonStored(job.Id, job.Reason);
             }
         }

@@ -51,6 +51,30 @@ public static class AdmissionWrites
         return moved;
     }
 
+    /// <summary>The SQLSTATE <c>admission_jobs_moved</c> raises (M0009): a job the pass planned had left the queue.</summary>
+    public const string JobsLeftTheQueue = "JQ001";
+
+    public static bool LeftTheQueue(Exception e) => e is PostgresException { SqlState: JobsLeftTheQueue };
+
+    /// <summary>
+    /// <see cref="MoveToRunning"/> without its round trip, for a pass that already holds what the callbacks need (see
+    /// <see cref="AdmissionCache.Payload"/>): queued to go with the commit, and checked there. When a job planned is no
+    /// longer queued, the statement fails with <see cref="JobsLeftTheQueue"/>, the COMMIT behind it never runs, and the
+    /// whole pass rolls back.
+    /// </summary>
+    public static void MoveToRunningWithCommit(ServiceDb db, IReadOnlyList<(long Job, DateTime? ExpiresAt)> admitted, DateTime at)
+    {
+        db.WriteWithCommit(Statement("""
+            WITH moved AS (
+                UPDATE jobs SET status = 'running', admitted_at = $3, updated_at = $3, expires_at = v.e, reason = NULL
+                FROM unnest($1::bigint[], $2::timestamptz[]) AS v(i, e)
+                WHERE jobs.id = v.i AND jobs.status = 'queued'
+                RETURNING jobs.id)
+            SELECT admission_jobs_moved(count(*), $4) FROM moved
+            """, Values(admitted.Select(a => a.Job)), Instants(admitted.Select(a => a.ExpiresAt)), Instant(at),
+            Value((long)admitted.Count)));
+    }
+
     /// <summary>Where each admitted instance landed.</summary>
     public static void Hosts(ServiceDb db, IReadOnlyList<InstanceView> instances)
     {

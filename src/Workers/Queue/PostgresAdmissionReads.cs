@@ -120,15 +120,16 @@ public static class PostgresAdmissionReads
         return (jobs, new CloudCache.Read(providers, classes, inventories, used, traits, aggregates));
     }
 
-    /// <summary>The parts of newly seen queued jobs that never change (<see cref="AdmissionCache"/>) and their instance
-    /// rows, in one round trip.</summary>
+    /// <summary>The parts of newly seen queued jobs that never change (<see cref="AdmissionCache"/>, with the
+    /// callback's <see cref="AdmissionCache.Payload"/> when short enough) and their instance rows, in one round trip.</summary>
     public static async Task<(List<AdmissionPass.NewJob> Jobs, List<JobInstanceRecord> Instances)> NewJobs(
         ServiceDb db, IReadOnlyList<long> ids, CancellationToken ct)
     {
         await using var batch = db.Batch();
         batch.BatchCommands.Add(PostgresBatches.Statement(
-            "SELECT id, type, request_id, owner_id, project, aggregate_uuid, aggregate_label, reason FROM jobs WHERE id = ANY($1)",
-            PostgresBatches.Values(ids)));
+            "SELECT id, type, request_id, owner_id, project, aggregate_uuid, aggregate_label, reason, created_at, callback, " +
+            "CASE WHEN length(data) + length(callback) <= $2 THEN data END FROM jobs WHERE id = ANY($1)",
+            PostgresBatches.Values(ids), PostgresBatches.Value(AdmissionCache.PayloadLimit)));
         batch.BatchCommands.Add(PostgresBatches.Statement(
             "SELECT job_id, idx, server_uuid, vcpu, memory_mb, disk_gb, resources, traits, device_profile, host, provider_uuid " +
             "FROM job_instances WHERE job_id = ANY($1)", PostgresBatches.Values(ids)));
@@ -136,7 +137,10 @@ public static class PostgresAdmissionReads
         var jobs = new List<AdmissionPass.NewJob>(ids.Count);
         while (await reader.ReadAsync(ct))
             jobs.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.TextOrNull(4),
-                reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.TextOrNull(6), reader.TextOrNull(7)));
+                reader.IsDBNull(5) ? null : reader.GetGuid(5), reader.TextOrNull(6), reader.TextOrNull(7))
+            {
+                Payload = reader.TextOrNull(10) is { } data ? new AdmissionCache.Payload(data, reader.GetString(9), reader.GetDateTime(8)) : null,
+            });
         await reader.NextResultAsync(ct);
         var instances = new List<JobInstanceRecord>();
         while (await reader.ReadAsync(ct))

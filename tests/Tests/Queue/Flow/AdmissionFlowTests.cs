@@ -55,16 +55,21 @@ public class AdmissionFlowTests
         Assert.Equal("""{"DISK_GB":10,"MEMORY_MB":1536,"VCPU":3}""", Sorted(usages.Body.GetProperty("usages")));
     }
 
-    [Fact]
-    public async Task The_receiver_gets_job_admitted_with_the_delivery_headers_and_a_signature_that_verifies()
+    /// <param name="note">Extra data: past AdmissionCache.PayloadLimit, a pass on PostgreSQL reads the job back as it
+    /// moves it to running, where otherwise it builds the callback from what it holds.</param>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2000)]
+    public async Task The_receiver_gets_job_admitted_with_the_delivery_headers_and_a_signature_that_verifies(int note)
     {
         const string key = "s3cr\u00e9t-key";
         await using var receiver = await CallbackReceiver.Answering(200);
         await using var service = await FlowService.Start(OnPostgres, new() { ["Callbacks:SigningKey"] = key });
         await service.Admin.Host("host-a", Inventory(4));
+        var data = new Dictionary<string, object?> { ["instances"] = new object[] { Instance(1, 64, 1) }, ["note"] = new string('n', note) };
 
         var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        await service.Member.Create("vm", "signed", Url(receiver, "signed"));
+        await service.Member.Create("vm", "signed", Url(receiver, "signed"), data);
         var request = Assert.Single(await Received(receiver, 1));
         var after = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
