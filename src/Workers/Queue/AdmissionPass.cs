@@ -162,8 +162,9 @@ public sealed class AdmissionPass(
 
     /// <summary>
     /// Admitted jobs become running, their instances get hosts, and each gets a delivery this worker sends. On
-    /// PostgreSQL that is one round trip (the move, which reads back the jobs' callback parts); the hosts and the
-    /// deliveries go with the commit. What each instance holds comes from the plan, as it was claimed.
+    /// PostgreSQL all of it goes with the commit when this worker holds every job's callback parts
+    /// (<see cref="AdmissionCache.Payload"/>); otherwise the move is a round trip first, which reads them back. What each
+    /// instance holds comes from the plan, as it was claimed.
     /// </summary>
     async Task<List<CallbackDispatcher.Due>> MarkRunning(List<AdmittedJob> admitted, Dictionary<long, Queued> queued, QueueOptions options, DateTimeOffset now, CancellationToken ct)
     {

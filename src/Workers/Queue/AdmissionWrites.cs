@@ -9,8 +9,8 @@ namespace Workers.Queue;
 
 /// <summary>
 /// What an admission pass writes, on PostgreSQL as one statement per table whatever the number of jobs admitted
-/// (arrays unnested into rows), queued to go with the pass's commit (<see cref="PostgresBatches.Commit"/>) except the
-/// move to running, whose answer the pass needs: hundreds
+/// (arrays unnested into rows), queued to go with the pass's commit (<see cref="PostgresBatches.Commit"/>); the move
+/// to running too, unless the pass lacks what the callbacks need of a job and reads it back as it moves it: hundreds
 /// of admitted jobs would otherwise cost thousands of single-row statements, and each statement a round trip. The
 /// rows and their meaning are exactly those EF would write; SQLite, one process and small, keeps EF's way. (The claims
 /// themselves go through <see cref="AllocationWriter.Write"/>, which does the same for allocations.)
