@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Contracts.Queue;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Tests.Hosts;
 using Workers.Callbacks;
 using Workers.Data;
@@ -72,12 +71,8 @@ public sealed class FirstDeliveriesTests
 
     static async Task<ServiceDb> Migrated()
     {
-        var database = await TestServers.CreateDatabase("deliveries");
-        var options = new DbContextOptionsBuilder<ServiceDb>().UseNpgsql(database)
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)).Options;
-        var db = new ServiceDb(options);
-        await db.Database.MigrateAsync();
-        return db;
+        var (_, options) = await TestServers.CreateMigratedDatabase("deliveries");
+        return new ServiceDb(options);
     }
 
     static async Task<Dictionary<Guid, CallbackDeliveryRecord>> Rows(ServiceDb db) =>

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using Tests.Hosts;
 using Workers.Data;
@@ -17,7 +15,7 @@ public sealed class AdmissionMoveCheckTests
     [Fact]
     public async Task Jobs_all_still_queued_move_to_running_with_the_commit()
     {
-        var (database, options) = await Migrated();
+        var (database, options) = await TestServers.CreateMigratedDatabase("movecheck");
         var (a, b) = (await Job(database, "a", "queued"), await Job(database, "b", "queued"));
         var at = new DateTime(2026, 11, 23, 5, 0, 0, DateTimeKind.Utc);
 
@@ -34,7 +32,7 @@ public sealed class AdmissionMoveCheckTests
     [Fact]
     public async Task A_job_that_left_the_queue_fails_the_commit_and_nothing_queued_for_it_is_written()
     {
-        var (database, options) = await Migrated();
+        var (database, options) = await TestServers.CreateMigratedDatabase("movecheck");
         var (a, b) = (await Job(database, "a", "queued"), await Job(database, "b", "done"));
         var c = await Job(database, "c", "queued");
         var at = new DateTime(2026, 11, 23, 5, 0, 0, DateTimeKind.Utc);
@@ -53,16 +51,6 @@ public sealed class AdmissionMoveCheckTests
         await connection.OpenAsync();
         await using var reason = new NpgsqlCommand("SELECT count(*) FROM jobs WHERE reason IS NOT NULL", connection);
         Assert.Equal(0L, await reason.ExecuteScalarAsync());
-    }
-
-    static async Task<(string Database, DbContextOptions<ServiceDb> Options)> Migrated()
-    {
-        var database = await TestServers.CreateDatabase("movecheck");
-        var options = new DbContextOptionsBuilder<ServiceDb>().UseNpgsql(database)
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)).Options;
-        await using (var db = new ServiceDb(options))
-            await db.Database.MigrateAsync();
-        return (database, options);
     }
 
     static async Task<long> Job(string database, string requestId, string status)

@@ -1,8 +1,5 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
 using Tests.Hosts;
-using Workers.Data;
 
 namespace Tests.Data;
 
@@ -61,11 +58,7 @@ public sealed class ProviderChangeVersionTests
 
     static async Task<NpgsqlConnection> Migrated()
     {
-        var database = await TestServers.CreateDatabase("versions");
-        var options = new DbContextOptionsBuilder<ServiceDb>().UseNpgsql(database)
-            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)).Options;
-        await using (var db = new ServiceDb(options))
-            await db.Database.MigrateAsync();
+        var (database, _) = await TestServers.CreateMigratedDatabase("versions");
         var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
         await Execute(connection, """

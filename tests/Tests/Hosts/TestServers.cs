@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
+using Workers.Data;
 
 namespace Tests.Hosts;
 
@@ -31,6 +34,18 @@ public static class TestServers
             await create.ExecuteNonQueryAsync();
         }
         return new NpgsqlConnectionStringBuilder(Postgres) { Database = name, Pooling = true }.ConnectionString;
+    }
+
+    /// <summary>A fresh PostgreSQL database with every migration applied: its connection string, and options for a
+    /// <see cref="ServiceDb"/> on it.</summary>
+    public static async Task<(string Database, DbContextOptions<ServiceDb> Options)> CreateMigratedDatabase(string prefix)
+    {
+        var database = await CreateDatabase(prefix);
+        var options = new DbContextOptionsBuilder<ServiceDb>().UseNpgsql(database)
+            .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning)).Options;
+        await using (var db = new ServiceDb(options))
+            await db.Database.MigrateAsync();
+        return (database, options);
     }
 
     /// <summary>Drops a database <see cref="CreateDatabase"/> made, closing whatever connections are left.</summary>
