@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Quartz;
 
@@ -44,8 +45,8 @@ public sealed class RefreshStatistics(ServiceDb db, ILogger<RefreshStatistics> l
         {
             var analyze = "ANALYZE \"" + table.Name.Replace("\"", "\"\"") + "\"";
             await db.Database.ExecuteSqlRawAsync(analyze, cancellationToken);
-            logger.LogInformation("Analyzed {Table}: about {Rows} rows, {Counted} at its last analysis (-1: never analyzed)",
-                table.Name, table.Rows, (long)table.Counted);
+            logger.LogInformation("Analyzed {Table}: about {Rows} rows, {Counted} at its last analysis",
+                table.Name, table.Rows, table.Counted < 0 ? "none" : ((long)table.Counted).ToString(CultureInfo.InvariantCulture));
         }
         await transaction.CommitAsync(cancellationToken);
     }
