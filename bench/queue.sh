@@ -4,6 +4,7 @@
 # H hosts, J queued jobs, a real callback receiver on loopback (bench/QueueBench).
 #
 #   bench/queue.sh [--hosts H] [--jobs J] [--clients C] [--warmup W] [--paced P] [--rate R] [--workers N] [--keep]
+#                  [--statements]
 #
 # QueueBench fills every host with one job, queues J jobs that do not fit, then frees hosts: W of them at R per
 # second as a warm-up (not counted: finishing and admitting have run, as in a service that has been up a while;
@@ -14,6 +15,9 @@
 # latency = its callback's arrival - the start of the request that freed its host. Prints the figures and writes
 # bench/results/queue-<UTC timestamp>.md (indexed in bench/results/README.md). With --keep, the work folder keeps the
 # logs, result.json and result.admissions.csv (every admission: when its host was freed, its callback, its latency).
+# With --statements, PostgreSQL loads pg_stat_statements and the result also lists the statements that took the most
+# of its time over the paced phase (counted from the warm-up's end to the paced phase's; the counting itself costs a
+# little, so take latency figures from runs without it).
 # BENCH_OURS_ENV (environment): more settings for our processes, space-separated NAME=VALUE (log levels).
 set -uo pipefail
 
@@ -23,7 +27,7 @@ PYTHON=/usr/bin/python3
 COMMAND_LINE=bench/queue.sh
 [ $# -gt 0 ] && COMMAND_LINE+=$(printf ' %q' "$@")
 
-HOSTS=1000 JOBS=10000 CLIENTS=16 WARMUP= PACED=450 RATE=250 WORKERS=2 KEEP=0
+HOSTS=1000 JOBS=10000 CLIENTS=16 WARMUP= PACED=450 RATE=250 WORKERS=2 KEEP=0 STATEMENTS=0
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -35,6 +39,7 @@ while [ $# -gt 0 ]; do
     --rate) RATE=${2:?}; shift 2 ;;
     --workers) WORKERS=${2:?}; shift 2 ;;
     --keep) KEEP=1; shift ;;
+    --statements) STATEMENTS=1; shift ;;
     -h | --help) usage ;;
     *) echo "queue.sh: unknown option $1" >&2; usage ;;
     esac
@@ -69,6 +74,8 @@ log "building Messaging.sln and bench/QueueBench (Release)"
     { tail -n 30 "$WORK/build.log" >&2; log "the build failed"; FAILED=1; exit 1; }
 
 log "starting PostgreSQL and RabbitMQ"
+[ "$STATEMENTS" = 1 ] && export SERVERS_POSTGRES_CONF="shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all"
 SERVERS_ENV=$(scripts/servers.sh start) || { FAILED=1; exit 1; }
 eval "$SERVERS_ENV"
 PG_PORT=$(sed -n 's/.*Port=\([0-9]*\).*/\1/p' <<<"$TEST_POSTGRES")
@@ -83,10 +90,29 @@ mkdir -p "$WORK/ours"
 check_idle ours
 start_ours "$WORK/ours" "$PORT" queue_bench queuebench || exit 1
 
+# --statements: counted from the line QueueBench prints as the warm-up ends to the one it prints as the paced phase ends.
+count_statements() {
+    local db=(-d queue_bench -F $'\t')
+    "${PSQL[@]}" -d queue_bench -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" || return 1
+    until grep -q '^queuebench: warm-up (' "$WORK/queuebench.log" 2>/dev/null; do sleep 0.02; done
+    "${PSQL[@]}" -d queue_bench -c "SELECT pg_stat_statements_reset()" >/dev/null
+    until grep -q '^queuebench: paced (' "$WORK/queuebench.log" 2>/dev/null; do sleep 0.02; done
+    "${PSQL[@]}" "${db[@]}" -c "SELECT calls, round(total_exec_time::numeric, 1), round((total_exec_time / calls)::numeric, 3), rows,
+        left(regexp_replace(query, '\s+', ' ', 'g'), 140) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'
+        ORDER BY total_exec_time DESC LIMIT 25" >"$WORK/statements.tsv"
+}
+
 T0=$SECONDS
+[ "$STATEMENTS" = 1 ] && { count_statements & COUNTER=$!; }
 dotnet bench/QueueBench/bin/Release/net10.0/QueueBench.dll --base "http://127.0.0.1:$PORT" --hosts "$HOSTS" --jobs "$JOBS" \
-    --clients "$CLIENTS" --warmup "$WARMUP" --paced "$PACED" --rate "$RATE" --out "$WORK/result.json" || { log "QueueBench failed"; FAILED=1; }
+    --clients "$CLIENTS" --warmup "$WARMUP" --paced "$PACED" --rate "$RATE" --out "$WORK/result.json" \
+    2> >(tee "$WORK/queuebench.log" >&2) || { log "QueueBench failed"; FAILED=1; }
 ELAPSED=$((SECONDS - T0))
+if [ -n "${COUNTER:-}" ]; then
+    sleep 1
+    kill "$COUNTER" 2>/dev/null
+    wait "$COUNTER" 2>/dev/null
+fi
 MEMORY=()
 for i in "${!OURS_PIDS[@]}"; do
     if [ "$i" = $((${#OURS_PIDS[@]} - 1)) ]; then name=Api; else name="worker $((i + 1))"; fi
@@ -127,6 +153,20 @@ COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
     echo
     echo "All figures from QueueBench's clock on this machine. Every admitted job counts once, at its first callback."
     echo
+    if [ -s "$WORK/statements.tsv" ]; then
+        echo "PostgreSQL statements over the paced phase (pg_stat_statements, track = all, so a trigger's statements count"
+        echo "both alone and in the statement that fired them), by total execution time:"
+        echo
+        echo "| calls | total ms | mean ms | rows | statement |"
+        echo "|---:|---:|---:|---:|---|"
+        while IFS=$'\t' read -r calls total mean rows query; do
+            echo "| $calls | $total | $mean | $rows | \`${query//|/\\|}\` |"
+        done <"$WORK/statements.tsv"
+        echo
+    elif [ "$STATEMENTS" = 1 ]; then
+        echo "The statements over the paced phase were not counted (see the log)."
+        echo
+    fi
     echo '```json'
     cat "$WORK/result.json"
     echo '```'

@@ -17,6 +17,10 @@
 #                             (broker-level tests stop and start the broker with
 #                             `$TEST_RABBITMQ_CTL stop_app` / `start_app`)
 #   SERVERS_STATE             state file to hand to `stop`
+#
+# SERVERS_POSTGRES_CONF (environment, optional): more postgresql.conf lines for
+# the PostgreSQL node, for measuring: say
+# "shared_preload_libraries = 'pg_stat_statements'".
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 RABBIT_BIN=${RABBIT_BIN:-/usr/lib/rabbitmq/bin}
@@ -161,6 +165,7 @@ port = $PG_PORT
 unix_socket_directories = '$pg/data'
 max_connections = 300
 fsync = on
+${SERVERS_POSTGRES_CONF:-}
 EOF
     _state PG_DATA "$pg/data"
     _state PG_PORT "$PG_PORT"
