@@ -8,7 +8,8 @@
 #                      [--keep]
 #
 # - The peer: Debian python3-placement under uwsgi (P processes, 1 thread each, behind uwsgi's HTTP router with
-#   keep-alive; bench/real_placement.py), database placement_bench, served at the root path.
+#   keep-alive; bench/real_placement.py), database placement_bench, served at the root path. Its Debian packages
+#   are installed when missing (as root).
 # - Ours: Messaging.sln built in Release; W Workers processes and one Api process (dotnet <dll>), database
 #   admission_bench, RabbitMQ vhost "bench", served under /placement.
 # - The peer runs first and is stopped before ours starts: the two never share the machine's CPUs.
@@ -101,6 +102,28 @@ if [ "$ONLY" != peer ]; then
         OURS_NOTE="Messaging.sln did not build; ours was not measured."
         FAILED=1
         if [ "$ONLY" = both ]; then TARGETS=(peer); else TARGETS=(); fi
+    fi
+fi
+
+# ---------------------------------------------------------------- the peer's packages
+# Debian's Placement 8.0, uwsgi with its Python plugin, and psycopg2 for PostgreSQL: installed when missing (root).
+PEER_PACKAGES=(python3-placement placement-common uwsgi-core uwsgi-plugin-python3 python3-psycopg2)
+if [ "$ONLY" != ours ]; then
+    MISSING=()
+    for p in "${PEER_PACKAGES[@]}"; do
+        dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || MISSING+=("$p")
+    done
+    if [ ${#MISSING[@]} -gt 0 ]; then
+        if [ "$(id -u)" = 0 ] && log "installing the peer's packages: ${MISSING[*]}" &&
+            { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${MISSING[@]}"; } \
+                >"$WORK/install-peer.log" 2>&1; then
+            log "installed ${MISSING[*]}"
+        else
+            tail -n 20 "$WORK/install-peer.log" >&2 2>/dev/null
+            log "the peer needs ${MISSING[*]} (apt-get install, as root): the peer is not measured"
+            FAILED=1
+            if [ "$ONLY" = both ]; then TARGETS=(ours); else TARGETS=(); fi
+        fi
     fi
 fi
 
