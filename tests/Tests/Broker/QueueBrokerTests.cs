@@ -24,7 +24,9 @@ public sealed class QueueBrokerTests(ITestOutputHelper output)
     {
         await using var receiver = await CallbackReceiver.Answering(200);
         await using var deployment = await SplitDeployment.Create("queue-admit");
-        var workers = new[] { deployment.StartWorker(Settings()), deployment.StartWorker(Settings()) };
+        // A delivered first attempt logs at Debug: the workers say which of them sent it.
+        var workerSettings = Settings(("Serilog__MinimumLevel__Override__Workers.Callbacks.CallbackDispatcher", "Debug"));
+        var workers = new[] { deployment.StartWorker(workerSettings), deployment.StartWorker(workerSettings) };
         await deployment.StartApi(Settings());
         var cloud = new QueueCloud(deployment);
         var host = await cloud.CreateHost("host-a", vcpu: 8, memoryMb: 16384, diskGb: 100);
