@@ -95,6 +95,7 @@ public static class WorkerRegistration
         bus.AddConsumer<ListJobsConsumer>();
         bus.AddConsumer<ListQueueTypesConsumer>();
         bus.AddConsumer<ChangeJobConsumer>();
+        bus.AddConsumer<FinishJobsBatchConsumer>();
         bus.AddConsumer<DeleteJobConsumer>();
         bus.AddConsumer<ResendCallbackConsumer>();
         bus.AddConsumer<CapacityFreedConsumer>();

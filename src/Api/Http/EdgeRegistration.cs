@@ -14,6 +14,7 @@ public static class EdgeRegistration
         builder.Services.AddOpenApi();
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton<Placement.AllocationWrites>();
+        builder.Services.AddSingleton<Queue.JobFinishes>();
         builder.AddCallbackGuard();
         builder.Services.AddOptions<Workers.Queue.QueueOptions>().BindConfiguration(Workers.Queue.QueueOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();

@@ -66,7 +66,7 @@ public static class AllocationsApi
         var allocations = version.AtLeast(12)
             ? DictFormat(body.GetProperty("allocations"))
             : ListFormat(body.GetProperty("allocations"));
-        var result = await workers.Write(http, new(
+        var result = await workers.Send(http, new(
             [Consumer(uuid, body, allocations)], SingleConsumer: true, version.AtLeast(28), version.AtLeast(38)));
         return result.Problem is { } problem ? PlacementErrors.Problem(http, problem) : Results.NoContent();
     }
@@ -84,7 +84,7 @@ public static class AllocationsApi
 
         var consumers = body.EnumerateObject()
             .Select(c => Consumer(Guid.Parse(c.Name), c.Value, DictFormat(c.Value.GetProperty("allocations")))).ToList();
-        var result = await workers.Write(http, new(consumers, SingleConsumer: false, version.AtLeast(28), version.AtLeast(38)));
+        var result = await workers.Send(http, new(consumers, SingleConsumer: false, version.AtLeast(28), version.AtLeast(38)));
         return result.Problem is { } problem ? PlacementErrors.Problem(http, problem) : Results.NoContent();
     }
 

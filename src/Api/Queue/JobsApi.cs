@@ -93,7 +93,7 @@ public static class JobsApi
         return result.Problem is { } problem ? QueueHttp.Problem(problem) : QueueHttp.Job(result.Job!);
     }
 
-    static async Task<IResult> Change(HttpContext http, string type, string requestId, IRequestClient<ChangeJob> workers)
+    static async Task<IResult> Change(HttpContext http, string type, string requestId, IRequestClient<ChangeJob> workers, JobFinishes finishes)
     {
         if (JobSubmission.CheckType(type) is { } badType)
             return badType;
@@ -134,8 +134,9 @@ public static class JobsApi
             default:
                 return QueueHttp.Error(400, "invalid_field", "status: must be a string");
         }
-        var result = await workers.Ask<ChangeJob, JobChangeResult>(http,
-            new(type, requestId, QueueHttp.OwnerScope(http), priority, position, after, before, status));
+        ChangeJob change = new(type, requestId, QueueHttp.OwnerScope(http), priority, position, after, before, status);
+        // Finishes, the common change, travel gathered; reorderings one by one.
+        var result = status == JobStatus.Done ? await finishes.Send(http, change) : await workers.Ask<ChangeJob, JobChangeResult>(http, change);
         return result.Problem is { } problem ? QueueHttp.Problem(problem) : QueueHttp.Empty();
     }
 

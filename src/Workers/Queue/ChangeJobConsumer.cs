@@ -7,9 +7,8 @@ namespace Workers.Queue;
 
 /// <summary>
 /// Reorders a job (a priority, the front or back of its type's queued jobs, or a slot after or before another queued
-/// job) or finishes a running one (<c>done</c>, which releases what it holds). On PostgreSQL a finish is two round
-/// trips: the job's read with its release and move (<see cref="JobRelease.FinishByKey"/>), and the inbox row with the
-/// commit.
+/// job) or finishes a running one (<c>done</c>, which releases what it holds: <see cref="JobRelease.Finish"/>). The Api
+/// sends finishes gathered (<see cref="FinishJobsBatchConsumer"/>); a single one is served here as a batch of one.
 /// </summary>
 public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvider clock, CapacityAnnouncer announcer) : IConsumer<ChangeJob>
 {
@@ -37,30 +36,14 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
         if (command.Position is not null || command.After is not null || command.Before is not null)
             await QueueLocks.LockType(db, command.Type, ct);
         var now = clock.GetUtcNow().UtcDateTime;
-        if (command.Status == JobStatus.Done && db.Database.IsNpgsql())
-        {
-            // The common finish in one round trip: read, release and move together (see JobRelease.FinishByKey).
-            var (was, freed) = await JobRelease.FinishByKey(db, command.Type, command.RequestId, command.OwnerScope, now, ct);
-            return was switch
-            {
-                null => (QueueProblem.NotFound(command.Type, command.RequestId), []),
-                JobStatus.Running or JobStatus.Done => (null, freed),
-                _ => (NotRunning(command.RequestId, was), []),
-            };
-        }
+        // A finish, as a batch of one (the Api sends finishes as FinishJobsBatch; this serves a single ChangeJob).
+        if (command.Status == JobStatus.Done)
+            return (await JobRelease.Finish(db, [command], now, ct))[0];
         var job = await JobViews.Find(db, command.Type, command.RequestId, command.OwnerScope, withDeleted: false, ct);
         if (job is null)
             return (QueueProblem.NotFound(command.Type, command.RequestId), []);
-
-        if (command.Status is { } status)
-        {
-            // Done again is what a finish retried after a 503 (whose first try was applied) asks: nothing to do.
-            if (status == JobStatus.Done && job.Status == JobStatus.Done)
-                return (null, []);
-            if (status != JobStatus.Done || job.Status != JobStatus.Running)
-                return (NotRunning(job.RequestId, job.Status), []);
-            return (null, await JobRelease.Finish(db, job, now, ct));
-        }
+        if (command.Status is not null)
+            return (JobRelease.NotRunning(job.RequestId, job.Status), []);
 
         var (priority, problem) = await NewPriority(command, job, ct);
         if (problem is not null)
@@ -68,9 +51,6 @@ public sealed class ChangeJobConsumer(ServiceDb db, Inbox.Inbox inbox, TimeProvi
         (job.Priority, job.UpdatedAt) = (priority, now);
         return (null, []);
     }
-
-    static QueueProblem NotRunning(string requestId, string status) =>
-        new(409, "invalid_transition", $"job '{requestId}' is {status}; only a running job can become done");
 
     async Task<(long, QueueProblem?)> NewPriority(ChangeJob command, JobRecord job, CancellationToken ct)
     {

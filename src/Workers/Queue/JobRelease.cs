@@ -1,3 +1,4 @@
+using Contracts.Queue;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Workers.Data;
@@ -58,49 +59,88 @@ public static class JobRelease
     }
 
     /// <summary>
-    /// A running job done, the portable way (SQLite; PostgreSQL finishes with <see cref="FinishByKey"/>): what it holds
-    /// given back (<see cref="Release"/>) and the job marked done, in the caller's transaction; EF's check of the status
-    /// token fails the save when the job changed meanwhile.
+    /// Finishes (a change to status <c>done</c>), in order, in the caller's transaction: each running job's instances
+    /// give back what they hold and the job becomes done. A job that is done already is answered as finished (a finish
+    /// retried after a 503 whose first try was applied); no such job, or one not running, is refused and left as it
+    /// was. On PostgreSQL every finish goes in one round trip (<see cref="FinishByKey"/>); SQLite reads each job first.
     /// </summary>
-    /// <param name="job">The job as read in this transaction, running.</param>
-    /// <returns>The providers that got capacity back.</returns>
-    public static async Task<List<Guid>> Finish(ServiceDb db, JobRecord job, DateTime now, CancellationToken ct)
+    /// <returns>For each finish, its problem or null, and the providers that got capacity back.</returns>
+    public static async Task<List<(QueueProblem? Problem, List<Guid> Freed)>> Finish(
+        ServiceDb db, IReadOnlyList<ChangeJob> finishes, DateTime now, CancellationToken ct)
     {
-        var released = await Release(db, job.Id, ct);
-        (job.Status, job.UpdatedAt, job.ExpiresAt) = (JobStatus.Done, now, null);
-        return released;
+        if (db.Database.IsNpgsql())
+            return (await FinishByKey(db, finishes, now, ct)).Zip(finishes, (done, finish) => done.Status switch
+            {
+                null => (QueueProblem.NotFound(finish.Type, finish.RequestId), []),
+                JobStatus.Running or JobStatus.Done => ((QueueProblem?)null, done.Freed),
+                var was => (NotRunning(finish.RequestId, was), []),
+            }).ToList();
+        var results = new List<(QueueProblem?, List<Guid>)>();
+        foreach (var finish in finishes)
+        {
+            var job = await JobViews.Find(db, finish.Type, finish.RequestId, finish.OwnerScope, withDeleted: false, ct);
+            if (job is null)
+                results.Add((QueueProblem.NotFound(finish.Type, finish.RequestId), []));
+            else if (job.Status == JobStatus.Done)
+                results.Add((null, []));
+            else if (job.Status != JobStatus.Running)
+                results.Add((NotRunning(job.RequestId, job.Status), []));
+            else
+            {
+                // SQLite: one writer at a time, so no lock. EF's check of the status token fails the save when the job
+                // changed meanwhile.
+                var released = await Release(db, job.Id, ct);
+                (job.Status, job.UpdatedAt, job.ExpiresAt) = (JobStatus.Done, now, null);
+                results.Add((null, released));
+            }
+        }
+        return results;
     }
 
+    public static QueueProblem NotRunning(string requestId, string status) =>
+        new(409, "invalid_transition", $"job '{requestId}' is {status}; only a running job can become done");
+
     /// <summary>
-    /// A finish on PostgreSQL in one round trip, from the job's key alone: the job's status read, and, when it is
-    /// running, its instances' consumers locked, what they hold given back and the job moved to done. Each statement
-    /// after the read checks again that the job is running, so a job that is not leaves everything as it was. The
-    /// read and the move see the same job in the same state, or the batch throws
-    /// <see cref="DbUpdateConcurrencyException"/> (the job changed between them: the caller's transaction rolls back,
-    /// and its next attempt reads again).
+    /// Finishes on PostgreSQL in one round trip, from the jobs' keys alone: for each, the job's status read, and, when
+    /// it is running, its instances' consumers locked, what they hold given back and the job moved to done. Each
+    /// statement after the read checks again that the job is running, so a job that is not leaves everything as it
+    /// was; a later finish of the batch sees what the earlier ones did. The read and the move see the same job in the
+    /// same state, or the batch throws <see cref="DbUpdateConcurrencyException"/> (the job changed between them: the
+    /// caller's transaction rolls back, and its next attempt reads again).
     /// </summary>
-    /// <returns>The status the job had (null when there is no such job for this caller), and the providers freed.</returns>
-    public static async Task<(string? Status, List<Guid> Freed)> FinishByKey(
-        ServiceDb db, string type, string requestId, string? ownerScope, DateTime now, CancellationToken ct)
+    /// <returns>For each finish, the status the job had (null when there is no such job for its caller), and the
+    /// providers freed.</returns>
+    static async Task<List<(string? Status, List<Guid> Freed)>> FinishByKey(
+        ServiceDb db, IReadOnlyList<ChangeJob> finishes, DateTime now, CancellationToken ct)
     {
-        NpgsqlParameter[] Key() => [Value(type), Value(requestId), Text(ownerScope)];
         await using var batch = db.Batch();
-        batch.BatchCommands.Add(Statement(FindByKey, Key()));
-        batch.BatchCommands.Add(Statement(LockRunningConsumers, Key()));
-        batch.BatchCommands.Add(Statement(DeleteRunningAllocations, Key()));
-        batch.BatchCommands.Add(Statement(MarkDoneByKey, [.. Key(), Instant(now)]));
+        foreach (var finish in finishes)
+        {
+            NpgsqlParameter[] Key() => [Value(finish.Type), Value(finish.RequestId), Text(finish.OwnerScope)];
+            batch.BatchCommands.Add(Statement(FindByKey, Key()));
+            batch.BatchCommands.Add(Statement(LockRunningConsumers, Key()));
+            batch.BatchCommands.Add(Statement(DeleteRunningAllocations, Key()));
+            batch.BatchCommands.Add(Statement(MarkDoneByKey, [.. Key(), Instant(now)]));
+        }
         await using var reader = await batch.ExecuteReaderAsync(ct);
-        var status = await reader.ReadAsync(ct) ? reader.GetString(0) : null;
-        await reader.NextResultAsync(ct);
-        await reader.NextResultAsync(ct);
-        var freed = new List<Guid>();
-        while (await reader.ReadAsync(ct))
-            freed.Add(reader.GetGuid(0));
-        await reader.NextResultAsync(ct);
-        var moved = await reader.ReadAsync(ct);
-        if (moved != (status == JobStatus.Running) || (!moved && freed.Count > 0))
-            throw new DbUpdateConcurrencyException($"Job '{requestId}' of '{type}' changed while it was being finished.");
-        return (status, moved ? freed : []);
+        var results = new List<(string?, List<Guid>)>(finishes.Count);
+        foreach (var finish in finishes)
+        {
+            if (results.Count > 0)
+                await reader.NextResultAsync(ct);
+            var status = await reader.ReadAsync(ct) ? reader.GetString(0) : null;
+            await reader.NextResultAsync(ct);
+            await reader.NextResultAsync(ct);
+            var freed = new List<Guid>();
+            while (await reader.ReadAsync(ct))
+                freed.Add(reader.GetGuid(0));
+            await reader.NextResultAsync(ct);
+            var moved = await reader.ReadAsync(ct);
+            if (moved != (status == JobStatus.Running) || (!moved && freed.Count > 0))
+                throw new DbUpdateConcurrencyException($"Job '{finish.RequestId}' of '{finish.Type}' changed while it was being finished.");
+            results.Add((status, moved ? freed : []));
+        }
+        return results;
     }
 
     /// <summary>The lock and the deletes as one batch.</summary>

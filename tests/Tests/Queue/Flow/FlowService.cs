@@ -30,6 +30,9 @@ public sealed class FlowService : IAsyncDisposable
         Admin = new QueueClient(service.CreateClient());
     }
 
+    /// <summary>The service's own services (its bus, to send messages the Api sends).</summary>
+    public IServiceProvider Services => service.Services;
+
     /// <summary>The PostgreSQL database's connection string; null on SQLite.</summary>
     public string? Database => database;
 
