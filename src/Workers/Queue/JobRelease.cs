@@ -38,6 +38,21 @@ public static class JobRelease
     const string FindByKey = $"SELECT status FROM jobs WHERE {ByKey} AND status <> 'deleted'";
     const string RunningByKey = $"(SELECT id FROM jobs WHERE {ByKey} AND status = 'running')";
     static readonly string LockRunningConsumers = LockConsumersOf(RunningByKey);
+
+    // Several finishes lock, before any of them runs, every consumer of the jobs they name and then every provider
+    // those consumers hold, each set in the writers' order (consumers by uuid, providers by id). Finish by finish, the
+    // locks would be taken in the batch's order: two batches, or a batch and an admission pass, could then each hold a
+    // provider the other waits for.
+    const string ServersOfKeys = """
+        SELECT i.server_uuid FROM job_instances i JOIN jobs j ON j.id = i.job_id
+        WHERE (j.type, j.request_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+        """;
+    const string LockConsumersOfKeys = $"SELECT uuid FROM consumers WHERE uuid IN ({ServersOfKeys}) ORDER BY uuid FOR NO KEY UPDATE";
+    const string LockProvidersOfKeys = $"""
+        SELECT 1 FROM resource_providers
+        WHERE id = ANY(ARRAY(SELECT resource_provider_id FROM allocations WHERE consumer_uuid IN ({ServersOfKeys})))
+        ORDER BY id FOR NO KEY UPDATE
+        """;
     static readonly string DeleteRunningAllocations = DeleteAllocationsOf(RunningByKey);
     const string MarkDoneByKey = $"""
         UPDATE jobs SET status = 'done', updated_at = $4, expires_at = NULL WHERE {ByKey} AND status = 'running' RETURNING id
@@ -114,6 +129,13 @@ public static class JobRelease
         ServiceDb db, IReadOnlyList<ChangeJob> finishes, DateTime now, CancellationToken ct)
     {
         await using var batch = db.Batch();
+        var lockedFirst = finishes.Count > 1;
+        if (lockedFirst)
+        {
+            NpgsqlParameter[] Keys() => [Values(finishes.Select(f => f.Type)), Values(finishes.Select(f => f.RequestId))];
+            batch.BatchCommands.Add(Statement(LockConsumersOfKeys, Keys()));
+            batch.BatchCommands.Add(Statement(LockProvidersOfKeys, Keys()));
+        }
         foreach (var finish in finishes)
         {
             NpgsqlParameter[] Key() => [Value(finish.Type), Value(finish.RequestId), Text(finish.OwnerScope)];
@@ -123,6 +145,11 @@ public static class JobRelease
             batch.BatchCommands.Add(Statement(MarkDoneByKey, [.. Key(), Instant(now)]));
         }
         await using var reader = await batch.ExecuteReaderAsync(ct);
+        if (lockedFirst)
+        {
+            await reader.NextResultAsync(ct);
+            await reader.NextResultAsync(ct);
+        }
         var results = new List<(string?, List<Guid>)>(finishes.Count);
         foreach (var finish in finishes)
         {

@@ -1,4 +1,7 @@
 using System.Net;
+using Contracts.Queue;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Tests.Callbacks;
 using static Tests.Queue.QueueClient;
@@ -63,6 +66,45 @@ public sealed class FinishRaceTests
         Assert.Equal("running", (await service.Member.Job("vm", "held")).GetProperty("Status").GetString());
         Assert.True((await service.Admin.Allocations(Server(held))).GetProperty("allocations").TryGetProperty(host.ToString(), out _));
         Assert.Equal("queued", (await service.Member.Job("vm", "waiting")).GetProperty("Status").GetString());
+    }
+
+    [Fact]
+    public async Task A_batch_of_finishes_locks_its_providers_in_id_order_before_any_finish_runs()
+    {
+        await using var receiver = await CallbackReceiver.Answering(200);
+        await using var service = await FlowService.Start(onPostgres: true);
+        var first = await service.Admin.Host("host-a", Inventory(1)); // the lower id
+        var second = await service.Admin.Host("host-b", Inventory(1));
+        foreach (var job in new[] { "x", "y" })
+            await service.Member.Create("vm", job, receiver.Url($"/jobs/{job}").ToString(), JobData(Instance(1, 64, 1)));
+        var x = await service.Member.WaitForStatus("vm", "x", "running");
+        await service.Member.WaitForStatus("vm", "y", "running");
+        var onSecond = x.GetProperty("Instances")[0].GetProperty("Host").GetString() == "host-b" ? "x" : "y";
+        var onFirst = onSecond == "x" ? "y" : "x";
+
+        // Another session holds the first host's lock; the batch names the job on the second host first.
+        await using var holder = new NpgsqlConnection(service.Database);
+        await holder.OpenAsync();
+        await using var held = await holder.BeginTransactionAsync();
+        await Execute(holder, $"SELECT 1 FROM resource_providers WHERE uuid = '{first}' FOR NO KEY UPDATE");
+        static FinishJobsBatch.Item Finish(string job) => new(Guid.NewGuid(), null, new ChangeJob("vm", job, "p1", null, null, null, null, "done"));
+        var client = service.Services.GetRequiredService<IClientFactory>().CreateRequestClient<FinishJobsBatch>();
+        var finishing = client.GetResponse<FinishJobsBatchResult>(new FinishJobsBatch([Finish(onSecond), Finish(onFirst)]));
+        await Eventually(async () => await Execute(holder, "SELECT 1 FROM pg_locks WHERE NOT granted") > 0,
+            () => "the batch never waited on the first host's lock");
+
+        // While it waits for the first host it holds nothing of the second: finish by finish, it would, and a writer
+        // locking both in id order could then wait on it while it waits on that writer.
+        await using var probe = new NpgsqlConnection(service.Database);
+        await probe.OpenAsync();
+        await using (await probe.BeginTransactionAsync())
+            Assert.Equal(1, await Execute(probe, $"SELECT 1 FROM resource_providers WHERE uuid = '{second}' FOR NO KEY UPDATE NOWAIT"));
+        await held.CommitAsync();
+
+        var answers = (await finishing).Message.Items;
+        Assert.All(answers, a => Assert.Null(a.Result.Problem));
+        Assert.Equal("done", (await service.Member.Job("vm", "x")).GetProperty("Status").GetString());
+        Assert.Equal("done", (await service.Member.Job("vm", "y")).GetProperty("Status").GetString());
     }
 
     /// <returns>The rows the statement returned or changed.</returns>
