@@ -83,31 +83,34 @@ public static class JobRelease
     public static async Task<List<(QueueProblem? Problem, List<Guid> Freed)>> Finish(
         ServiceDb db, IReadOnlyList<ChangeJob> finishes, DateTime now, CancellationToken ct)
     {
-        if (db.Database.IsNpgsql())
-            return (await FinishByKey(db, finishes, now, ct)).Zip(finishes, (done, finish) => done.Status switch
-            {
-                null => (QueueProblem.NotFound(finish.Type, finish.RequestId), []),
-                JobStatus.Running or JobStatus.Done => ((QueueProblem?)null, done.Freed),
-                var was => (NotRunning(finish.RequestId, was), []),
-            }).ToList();
-        var results = new List<(QueueProblem?, List<Guid>)>();
+        var done = db.Database.IsNpgsql() ? await FinishByKey(db, finishes, now, ct) : await FinishOneByOne(db, finishes, now, ct);
+        return done.Zip(finishes, (finished, finish) => finished.Status switch
+        {
+            null => (QueueProblem.NotFound(finish.Type, finish.RequestId), []),
+            JobStatus.Running or JobStatus.Done => ((QueueProblem?)null, finished.Freed),
+            var was => (NotRunning(finish.RequestId, was), []),
+        }).ToList();
+    }
+
+    /// <summary>
+    /// <see cref="FinishByKey"/> the portable way (SQLite, one writer at a time, so no lock): each job read, and when
+    /// running, released and marked done; EF's check of the status token fails the save when the job changed meanwhile.
+    /// </summary>
+    static async Task<List<(string? Status, List<Guid> Freed)>> FinishOneByOne(
+        ServiceDb db, IReadOnlyList<ChangeJob> finishes, DateTime now, CancellationToken ct)
+    {
+        var results = new List<(string?, List<Guid>)>(finishes.Count);
         foreach (var finish in finishes)
         {
             var job = await JobViews.Find(db, finish.Type, finish.RequestId, finish.OwnerScope, withDeleted: false, ct);
-            if (job is null)
-                results.Add((QueueProblem.NotFound(finish.Type, finish.RequestId), []));
-            else if (job.Status == JobStatus.Done)
-                results.Add((null, []));
-            else if (job.Status != JobStatus.Running)
-                results.Add((NotRunning(job.RequestId, job.Status), []));
-            else
+            if (job?.Status != JobStatus.Running)
             {
-                // SQLite: one writer at a time, so no lock. EF's check of the status token fails the save when the job
-                // changed meanwhile.
-                var released = await Release(db, job.Id, ct);
-                (job.Status, job.UpdatedAt, job.ExpiresAt) = (JobStatus.Done, now, null);
-                results.Add((null, released));
+                results.Add((job?.Status, []));
+                continue;
             }
+            var released = await Release(db, job.Id, ct);
+            (job.Status, job.UpdatedAt, job.ExpiresAt) = (JobStatus.Done, now, null);
+            results.Add((JobStatus.Running, released));
         }
         return results;
     }
