@@ -56,4 +56,27 @@ public sealed class FinishBatchTests
         Assert.Equal("running", (await service.Member.Job("vm", "b")).GetProperty("Status").GetString());
         Assert.Equal("running", (await service.Member.Job("vm", "c")).GetProperty("Status").GetString());
     }
+
+    /// <summary>An Api older than <see cref="FinishJobsBatch"/> sends each finish as a <see cref="ChangeJob"/>: while a
+    /// deployment is upgraded, workers go first, and must still finish jobs that way.</summary>
+    [Fact]
+    public async Task A_finish_sent_alone_as_a_ChangeJob_releases_the_job_and_admits_the_next()
+    {
+        await using var receiver = await CallbackReceiver.Answering(200);
+        await using var service = await FlowService.Start(onPostgres: true);
+        await service.Admin.Host("host-a", Inventory(1));
+        foreach (var job in new[] { "a", "b" })
+            await service.Member.Create("vm", job, receiver.Url($"/jobs/{job}").ToString(), JobData(Instance(1, 64, 1)));
+        await service.Member.WaitForStatus("vm", "a", "running");
+        await service.Member.WaitForReason("vm", "b");
+
+        var client = service.Services.GetRequiredService<IClientFactory>().CreateRequestClient<ChangeJob>();
+        var finish = new ChangeJob("vm", "a", "p1", null, null, null, null, "done");
+        Assert.Null((await client.GetResponse<JobChangeResult>(finish)).Message.Problem);
+        Assert.Equal("done", (await service.Member.Job("vm", "a")).GetProperty("Status").GetString());
+        await service.Member.WaitForStatus("vm", "b", "running");
+
+        var unknown = (await client.GetResponse<JobChangeResult>(finish with { RequestId = "nope" })).Message.Problem;
+        Assert.Equal(404, unknown!.Status);
+    }
 }
