@@ -26,7 +26,8 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
         List<(Guid Consumer, Held Held)> Held,
         List<(long Id, Guid Uuid, long Generation)> Providers,
         List<(long Provider, int Class, Inventory Inventory)> Inventories,
-        List<(long Provider, int Class, long Used)> Used);
+        List<(long Provider, int Class, long Used)> Used,
+        List<(string Name, int Id)> Classes);
 
     readonly Dictionary<Guid, ConsumerRecord> stored = [];
 
@@ -50,9 +51,28 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
         var named = requests.SelectMany(r => r.Allocations).Select(a => a.ProviderUuid)
             .Where(s => Guid.TryParseExact(s, "D", out var g) && g.ToString() == s).Select(Guid.Parse)
             .Concat(moreProviders).Distinct().ToList();
-        var rows = db.Database.IsNpgsql()
-            ? await PostgresAllocationRows.Read(db, uuids, named, ct)
-            : await Read(uuids, named, ct);
+        var names = requests.SelectMany(r => r.Allocations).SelectMany(a => a.Resources).Select(r => r.ResourceClass)
+            .Concat(moreClasses ?? []).ToList();
+        StoredRows rows;
+        if (db.Database.IsNpgsql())
+        {
+            var (known, unknown) = ids.KnownClasses(names);
+            rows = await PostgresAllocationRows.Read(db, uuids, named, unknown, ct);
+            ids.ClassesRead(rows.Classes);
+            foreach (var (name, id) in known)
+                snapshot.ClassIds[name] = id;
+            foreach (var (name, id) in rows.Classes)
+                snapshot.ClassIds[name] = id;
+        }
+        else
+        {
+            rows = await Read(uuids, named, ct);
+            foreach (var (name, id) in await ids.ResourceClasses(db, names, ct))
+                snapshot.ClassIds[name] = id;
+        }
+        // The classes allocations hold come with their names, as read under the consumers' locks.
+        foreach (var (_, held) in rows.Held)
+            snapshot.ClassIds[held.ClassName] = held.ClassId;
 
         foreach (var record in rows.Consumers)
             stored[record.Uuid] = record;
@@ -73,11 +93,6 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
             snapshot.Providers[p.Uuid.ToString()] = new Provider(p.Id, p.Uuid, p.Generation,
                 inventoriesOf[p.Id].ToDictionary(i => i.Class, i => i.Inventory),
                 usedOf[p.Id].ToDictionary(u => u.Class, u => u.Used));
-
-        var names = requests.SelectMany(r => r.Allocations).SelectMany(a => a.Resources).Select(r => r.ResourceClass)
-            .Concat(rows.Held.Select(h => h.Held.ClassName)).Concat(moreClasses ?? []);
-        foreach (var (name, id) in await ids.ResourceClasses(db, names, ct))
-            snapshot.ClassIds[name] = id;
         return snapshot;
     }
 
@@ -110,7 +125,7 @@ public sealed class AllocationWriter(ServiceDb db, PlacementIds ids, TimeProvide
         return new StoredRows(consumers, held,
             providers.Select(p => (p.Id, p.Uuid, generations[p.Id])).ToList(),
             inventories.Select(i => (i.ResourceProviderId, i.ResourceClassId, ToPlan(i))).ToList(),
-            used.Select(u => (u.ResourceProviderId, u.ResourceClassId, u.Used)).ToList());
+            used.Select(u => (u.ResourceProviderId, u.ResourceClassId, u.Used)).ToList(), []);
     }
 
     public static Inventory ToPlan(InventoryRecord i) => new(i.Total, i.Reserved, i.MinUnit, i.MaxUnit, i.StepSize, i.AllocationRatio);

@@ -29,22 +29,37 @@ public sealed class PlacementIds
     /// <summary>Resource class ids by name, for the names that exist.</summary>
     public async Task<Dictionary<string, int>> ResourceClasses(ServiceDb db, IEnumerable<string> names, CancellationToken ct)
     {
-        var found = new Dictionary<string, int>();
+        var (found, unknown) = KnownClasses(names);
+        if (unknown.Count == 0)
+            return found;
+        var read = (await db.ResourceClasses.Where(c => unknown.Contains(c.Name)).Select(c => new { c.Name, c.Id }).ToListAsync(ct))
+            .Select(c => (c.Name, c.Id)).ToList();
+        ClassesRead(read);
+        foreach (var (name, id) in read)
+            found[name] = id;
+        return found;
+    }
+
+    /// <summary>Of <paramref name="names"/>, the ids known for good (standard classes read before), and the names left to
+    /// read in the caller's transaction.</summary>
+    public (Dictionary<string, int> Known, List<string> Unknown) KnownClasses(IEnumerable<string> names)
+    {
+        var known = new Dictionary<string, int>();
         var unknown = new List<string>();
         foreach (var name in names.Distinct())
         {
-            if (standardClasses.TryGetValue(name, out var id)) found[name] = id;
+            if (standardClasses.TryGetValue(name, out var id)) known[name] = id;
             else unknown.Add(name);
         }
-        if (unknown.Count == 0)
-            return found;
-        foreach (var rc in await db.ResourceClasses.Where(c => unknown.Contains(c.Name)).Select(c => new { c.Name, c.Id }).ToListAsync(ct))
-        {
-            found[rc.Name] = rc.Id;
-            if (rc.Id < StandardNames.FirstCustomResourceClassId)
-                standardClasses[rc.Name] = rc.Id;
-        }
-        return found;
+        return (known, unknown);
+    }
+
+    /// <summary>Remembers the standard classes among resource classes read from the database.</summary>
+    public void ClassesRead(IEnumerable<(string Name, int Id)> classes)
+    {
+        foreach (var (name, id) in classes)
+            if (id < StandardNames.FirstCustomResourceClassId)
+                standardClasses[name] = id;
     }
 
     static async Task<int> GetOrAdd(ConcurrentDictionary<string, int> cache, string key, Func<Task<int?>> read, Func<Task<int>> insert)

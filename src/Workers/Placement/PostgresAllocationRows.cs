@@ -51,11 +51,19 @@ public static class PostgresAllocationRows
         """,
     ];
 
-    public static async Task<AllocationWriter.StoredRows> Read(ServiceDb db, List<Guid> consumers, List<Guid> providers, CancellationToken ct)
+    // Custom resource classes can be renamed or deleted, so their ids are read in the transaction that uses them; in
+    // the same round trip as the rest, not one of their own.
+    const string Classes = "SELECT id, name FROM resource_classes WHERE name = ANY($1)";
+
+    /// <param name="classNames">Resource class names to look up (those whose ids are not known for good).</param>
+    public static async Task<AllocationWriter.StoredRows> Read(ServiceDb db, List<Guid> consumers, List<Guid> providers,
+        IReadOnlyCollection<string> classNames, CancellationToken ct)
     {
         await using var batch = db.Batch();
         foreach (var sql in ReadStatements)
             batch.BatchCommands.Add(Statement(sql, Uuids(consumers), Uuids(providers)));
+        if (classNames.Count > 0)
+            batch.BatchCommands.Add(Statement(Classes, Values(classNames)));
         await using var reader = await batch.ExecuteReaderAsync(ct);
 
         var stored = new List<ConsumerRecord>();
@@ -86,7 +94,11 @@ public static class PostgresAllocationRows
         while (await reader.ReadAsync(ct))
             if (lockedIds.Contains(reader.GetInt64(0)))
                 used.Add((reader.GetInt64(0), reader.GetInt32(1), reader.GetInt64(2)));
-        return new AllocationWriter.StoredRows(stored, held, locked, inventories, used);
+        var classes = new List<(string, int)>();
+        if (classNames.Count > 0 && await reader.NextResultAsync(ct))
+            while (await reader.ReadAsync(ct))
+                classes.Add((reader.GetString(1), reader.GetInt32(0)));
+        return new AllocationWriter.StoredRows(stored, held, locked, inventories, used, classes);
     }
 
     /// <summary>Queues the snapshot's changes to go with the transaction's commit (<see cref="PostgresBatches.Commit"/>).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Contracts.Placement;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -14,12 +15,20 @@ namespace Workers.Placement;
 /// Placement moves them: once for the widening (when there are new inventories), once for the allocations, once for
 /// the final set.
 /// </summary>
-public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox.Inbox inbox, TimeProvider clock) : IConsumer<Reshape>
+public sealed class ReshapeConsumer(ServiceDb db, AllocationWriter writer, Inbox.Inbox inbox, TimeProvider clock, ILogger<ReshapeConsumer> logger)
+    : IConsumer<Reshape>
 {
     public async Task Consume(ConsumeContext<Reshape> context)
     {
+        var started = Stopwatch.GetTimestamp();
         var result = await inbox.Apply(context, ct => Apply(context.Message, ct), r => r.Problem is not null);
+        var committed = Stopwatch.GetTimestamp();
         await context.RespondAsync(result);
+        if (logger.IsEnabled(LogLevel.Debug))
+            logger.LogDebug("Reshape of {Consumers} consumers: sent {SentAgoMs:0.0} ms before its consumer started; applied and committed in {CommitMs:0.0}, " +
+                "answered in {RespondMs:0.0} ms", context.Message.Allocations.Count,
+                context.SentTime is { } sent ? (DateTime.UtcNow - sent).TotalMilliseconds - Stopwatch.GetElapsedTime(started).TotalMilliseconds : double.NaN,
+                Stopwatch.GetElapsedTime(started, committed).TotalMilliseconds, Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
         if (result.Problem is null)
             await context.Publish(new CapacityFreed(context.Message.Inventories.Select(i => Guid.Parse(i.ProviderUuid)).ToList(), "reshaped"));
     }
